@@ -1,0 +1,29 @@
+# `make run` builds the demo warehouse; `make test` runs every test. Both install into .venv.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+SAMPLE := data/sample
+DB ?= sqlite:///data/plait.db
+
+.PHONY: run test lint bench-ingest clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/plait synth --out $(SAMPLE) --seed 7 --start 2016-01 --end 2026-09
+	$(BIN)/plait ingest $(SAMPLE) --db $(DB) --report $(SAMPLE)/reconciliation.json
+
+test: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/pytest -q
+
+bench-ingest: $(STAMP)
+	$(BIN)/python benchmarks/ingest/run.py
+
+clean:
+	rm -rf $(VENV) data/plait.db $(SAMPLE)

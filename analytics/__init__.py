@@ -1,0 +1,1 @@
+"""Models on the warehouse: exceedances, trends, series (later issues)."""

@@ -1,0 +1,1 @@
+"""The faces of plait: the `plait` command, the dashboard and the report."""

@@ -1,0 +1,1 @@
+"""ETL for plait: force extracts and data.police.uk files into one warehouse."""
