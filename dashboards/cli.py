@@ -1,0 +1,98 @@
+"""The `plait` command: one small function per command, parsing options and calling the library."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from etl.settings import get_settings
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
+console = Console()
+if not console.is_terminal:
+    console = Console(width=150)
+err = Console(stderr=True)
+
+DbOption = Annotated[
+    str | None,
+    typer.Option("--db", help="Warehouse URL; default $PLAIT_DB_URL, else sqlite:///data/plait.db"),
+]
+
+
+@app.command()
+def synth(
+    out: Annotated[Path, typer.Option("--out", help="Folder for the extracts and truth/")],
+    seed: Annotated[int, typer.Option(help="Random seed: same seed, same bytes")] = 7,
+    start: Annotated[str, typer.Option(help="First month, YYYY-MM")] = "2016-01",
+    end: Annotated[str, typer.Option(help="Last month, YYYY-MM")] = "2026-09",
+    scale: Annotated[float, typer.Option(help="Volume multiplier (benchmarks)")] = 1.0,
+) -> None:
+    """Write synthetic extracts for every force, in its own layout, plus DIR/truth/."""
+    from etl.synth import generate
+
+    summary = generate(out, seed=seed, start=start, end=end, scale=scale)
+    console.print(summary.describe())
+
+
+@app.command()
+def ingest(
+    paths: Annotated[list[Path], typer.Argument(help="Files or folders to load")],
+    db: DbOption = None,
+    report: Annotated[
+        Path | None, typer.Option("--report", help="Also write the reconciliation as JSON")
+    ] = None,
+) -> None:
+    """Load force extracts and data.police.uk street files; print the reconciliation."""
+    from etl.ingest import discover, ingest_paths
+    from etl.warehouse import make_engine, migrate
+
+    settings = get_settings()
+    if settings.uses_development_key:
+        err.print("[yellow]PLAIT_PSEUDONYM_KEY is not set: using the development key, "
+                  "fit for synthetic data only.[/yellow]")
+    engine = make_engine(db or settings.db_url)
+    migrate(engine)
+    files = discover(paths)
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                  TimeElapsedColumn(), console=err, transient=True,
+                  disable=len(files) < 2) as progress:
+        task = progress.add_task("ingest", total=len(files))
+        reports = ingest_paths(
+            files, engine, settings.pseudonym_key.get_secret_value().encode(),
+            on_file=lambda r: progress.update(task, advance=1, description=Path(r.file).name),
+        )
+    console.print(_reconciliation_table(reports))
+    if report:
+        report.parent.mkdir(parents=True, exist_ok=True)
+        report.write_text(json.dumps([r.as_dict() for r in reports], indent=2) + "\n")
+    failed = [r for r in reports if r.status == "failed"]
+    for r in failed:
+        err.print(f"[red]failed:[/red] {r.file}: {r.error}")
+    if failed:
+        raise typer.Exit(code=1)
+
+
+def _reconciliation_table(reports: list) -> Table:  # type: ignore[type-arg]
+    table = Table(title="Reconciliation: read = loaded + duplicate + rejected")
+    for name in ("file", "kind", "force", "status", "read", "loaded", "duplicate", "rejected"):
+        table.add_column(name, justify="right" if name in ("read", "loaded", "duplicate",
+                                                             "rejected") else "left")
+    totals = [0, 0, 0, 0]
+    for r in reports:
+        counts = [r.read, r.loaded, r.duplicate, r.rejected]
+        totals = [a + b for a, b in zip(totals, counts, strict=True)]
+        table.add_row(Path(r.file).name, r.kind or "-", r.force_id or "-", r.status,
+                      *(f"{c:,}" for c in counts))
+    table.add_section()
+    table.add_row(f"{len(reports)} files", "", "", "", *(f"{c:,}" for c in totals))
+    return table
+
+
+if __name__ == "__main__":
+    app()

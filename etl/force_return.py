@@ -1,0 +1,330 @@
+"""Force returns → canonical incidents: map by the force's mapping, validate, pseudonymise.
+
+`to_canonical` is a pure function from the raw text frame to two frames: the canonical rows
+that passed every check and the quarantined ones with the field and the reason. Raw names
+and identifiers are replaced by keyed hashes and free text is redacted in both, so nothing
+sensitive leaves this function (DESIGN.md, "Sensitive fields").
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass
+
+import polars as pl
+
+from etl import reference
+from etl.mapping import ForceMapping
+from etl.pseudonymise import add_pseudonyms, identifier_tokens, keyed_hash, victim_id
+from etl.readers import SOURCE_ROW
+from etl.redaction import redact
+from etl.vocabulary import CANONICAL_COLUMNS, NULL_TOKENS, PLATFORMS
+
+EARLIEST_DATE = dt.date(2000, 1, 1)
+EXCEL_EPOCH = dt.date(1899, 12, 30)
+UK_LATITUDE = (49.8, 60.95)
+UK_LONGITUDE = (-8.7, 1.8)
+DATE_FIELDS = ("reported_date", "occurred_date", "outcome_date")
+VOCAB_FIELDS = ("channel", "victim_role", "outcome", "hate_strand")
+REQUIRED = ("force_ref", "reported_date", "offence", "channel", "victim_role", "outcome")
+SENSITIVE_FIELDS = ("victim_name", "suspect_name", "postcode")
+PLATFORM_SYNONYMS = {"twitter": "X", "x twitter": "X", "fb": "Facebook", "insta": "Instagram",
+                     "ig": "Instagram", "yt": "YouTube", "whats app": "WhatsApp"}
+ID_PREFIX = "__id__"
+
+
+@dataclass(frozen=True)
+class Mapped:
+    """A file's rows after mapping: accepted canonical rows and quarantined rows."""
+
+    accepted: pl.DataFrame
+    rejected: pl.DataFrame
+
+
+def to_canonical(raw: pl.DataFrame, mapping: ForceMapping, key: bytes,
+                 today: dt.date | None = None) -> Mapped:
+    """Map one force's extract; every input row ends in exactly one of the two outputs."""
+    today = today or dt.date.today()
+    frame = _rename(raw, mapping)
+    frame = _clean_text(frame)
+    frame = _parse_dates(frame, mapping.date_format)
+    frame = _lookup_offence(frame)
+    frame = _lookup_vocabulary(frame, mapping)
+    frame = _lookup_constituency(frame)
+    frame = _parse_coordinates(frame)
+    frame = _platform(frame)
+    frame = _add_errors(frame, mapping, today)
+    names = _names_in_file(frame)
+    id_cols = tuple(f"{ID_PREFIX}{c}" for c in mapping.suspect_identifier_columns)
+    frame = add_pseudonyms(frame, identifier_columns=id_cols, key=key)
+    frame = frame.with_columns(
+        redact(pl.col("summary"), names).fill_null("").alias("summary"),
+        pl.concat_str(pl.lit(f"{mapping.force_id}:"), pl.col("force_ref")).alias("incident_id"),
+        pl.lit(mapping.force_id).alias("force_id"),
+    )
+    accepted = frame.filter(pl.col("error_field").is_null()).select(
+        *CANONICAL_COLUMNS, SOURCE_ROW, "row_hash"
+    )
+    rejected = _rejects(frame.filter(pl.col("error_field").is_not_null()), mapping, key, names)
+    return Mapped(accepted=accepted, rejected=rejected)
+
+
+def _rename(raw: pl.DataFrame, mapping: ForceMapping) -> pl.DataFrame:
+    source = [c for c in raw.columns if c != SOURCE_ROW]
+    row_hash = pl.concat_str(
+        [pl.col(c).fill_null("\x00") for c in source], separator="\x1f"
+    ).hash(seed=0)
+    selected = [pl.col(col).alias(field) for field, col in mapping.columns.items()]
+    selected += [pl.col(c).alias(f"{ID_PREFIX}{c}") for c in mapping.suspect_identifier_columns]
+    frame = raw.select(*selected, pl.col(SOURCE_ROW), row_hash.alias("row_hash"))
+    for field in ("occurred_date", "outcome_date", "hate_strand", "platform", "victim_name",
+                  "constituency", "latitude", "longitude", "postcode", "suspect_name",
+                  "summary"):
+        if field not in frame.columns:
+            frame = frame.with_columns(pl.lit(None, pl.String).alias(field))
+    return frame.with_columns(pl.col(f).alias(f"raw_{f}") for f in _checked_fields())
+
+
+def _checked_fields() -> tuple[str, ...]:
+    return ("force_ref", "offence", "latitude", "longitude", "constituency", *DATE_FIELDS,
+            *VOCAB_FIELDS)
+
+
+def _clean_text(frame: pl.DataFrame) -> pl.DataFrame:
+    text_cols = [c for c, t in frame.schema.items() if t == pl.String and not c.startswith("raw_")]
+    return frame.with_columns(
+        pl.when(pl.col(c).str.strip_chars().str.to_lowercase().is_in(list(NULL_TOKENS)))
+        .then(None)
+        .otherwise(pl.col(c).str.strip_chars())
+        .alias(c)
+        for c in text_cols
+    )
+
+
+def _parse_dates(frame: pl.DataFrame, date_format: str) -> pl.DataFrame:
+    def parse(col: str) -> pl.Expr:
+        if date_format == "excel-serial":
+            days = pl.col(col).cast(pl.Float64, strict=False)
+            serial = pl.when(days.is_between(1, 2_958_465)).then(
+                pl.lit(EXCEL_EPOCH) + pl.duration(days=days.floor().cast(pl.Int64))
+            )
+            iso = pl.col(col).str.slice(0, 10).str.strptime(pl.Date, "%Y-%m-%d", strict=False)
+            return pl.coalesce(serial, iso).cast(pl.Date)
+        if any(t in date_format for t in ("%H", "%M", "%S", "%T")):
+            return pl.col(col).str.strptime(pl.Datetime, date_format, strict=False).dt.date()
+        return pl.col(col).str.strptime(pl.Date, date_format, strict=False)
+
+    return frame.with_columns(parse(c).alias(c) for c in DATE_FIELDS)
+
+
+def _lookup_offence(frame: pl.DataFrame) -> pl.DataFrame:
+    codes = reference.ho_code_groups().rename(
+        {"offence_group": "code_group", "hate_strand": "code_hate"}
+    )
+    words = (
+        reference.offence_taxonomy()
+        .unique("wording_key", keep="first", maintain_order=True)
+        .select(
+            "wording_key",
+            pl.col("ho_code").alias("word_code"),
+            pl.col("offence_group").alias("word_group"),
+            pl.col("hate_strand").alias("word_hate"),
+        )
+    )
+    code_part = pl.col("offence").str.extract(r"^\s*([0-9]{1,4}[A-Za-z]?)\b", 1)
+    frame = frame.with_columns(
+        reference.normalise_ho_code(code_part).alias("code_key"),
+        reference.normalise_wording(pl.col("offence")).alias("wording_key"),
+    )
+    frame = frame.join(codes, left_on="code_key", right_on="ho_code", how="left")
+    frame = frame.join(words, on="wording_key", how="left")
+    return frame.with_columns(
+        pl.coalesce(pl.col("code_group"), pl.col("word_group")).alias("offence_group"),
+        pl.when(pl.col("code_group").is_not_null())
+        .then(pl.col("code_key"))
+        .otherwise(pl.col("word_code"))
+        .alias("offence_code"),
+        pl.coalesce(pl.col("code_hate"), pl.col("word_hate")).alias("offence_hate"),
+    ).drop("code_key", "wording_key", "code_group", "word_group", "word_code", "code_hate",
+           "word_hate")
+
+
+def _lookup_vocabulary(frame: pl.DataFrame, mapping: ForceMapping) -> pl.DataFrame:
+    wordings = reference.value_wordings().select("field", "wording_key", "value")
+    overrides = [
+        {"field": field, "wording_key": wording, "value": value}
+        for field, table in mapping.values.items()
+        for wording, value in table.items()
+    ]
+    if overrides:
+        extra = pl.DataFrame(overrides).with_columns(
+            reference.normalise_wording(pl.col("wording_key"))
+        )
+        wordings = pl.concat([extra, wordings]).unique(["field", "wording_key"], keep="first")
+    for field in VOCAB_FIELDS:
+        table = wordings.filter(pl.col("field") == field).select(
+            pl.col("wording_key").alias("_key"), pl.col("value").alias(f"_{field}")
+        )
+        frame = (
+            frame.with_columns(reference.normalise_wording(pl.col(field)).alias("_key"))
+            .join(table, on="_key", how="left")
+            .with_columns(pl.col(f"_{field}").alias(field))
+            .drop("_key", f"_{field}")
+        )
+    return frame.with_columns(
+        pl.coalesce(pl.col("hate_strand"), pl.col("offence_hate")).alias("hate_strand")
+    )
+
+
+def _lookup_constituency(frame: pl.DataFrame) -> pl.DataFrame:
+    """ONS code, or name resolved on the boundaries in force on the reported date."""
+    ref = reference.constituencies()
+    by_code = ref.select(pl.col("constituency_code").alias("_by_code"))
+    by_name = ref.select(
+        reference.normalise_wording(pl.col("constituency_name")).alias("_name_key"),
+        pl.col("boundary_year").alias("_year"),
+        pl.col("constituency_code").alias("_by_name"),
+    ).unique(["_name_key", "_year"], keep="first")
+    boundary = pl.when(
+        pl.col("reported_date") < dt.date.fromisoformat(reference.BOUNDARY_CHANGE_DATE)
+    ).then(2010).otherwise(2024)
+    frame = frame.with_columns(
+        pl.col("constituency").str.to_uppercase().alias("_code_key"),
+        reference.normalise_wording(pl.col("constituency")).alias("_name_key"),
+        boundary.alias("_year"),
+        (4034 - boundary).alias("_other_year"),
+    )
+    frame = frame.join(by_code, left_on="_code_key", right_on="_by_code", how="left",
+                       coalesce=False)
+    frame = frame.join(by_name, on=["_name_key", "_year"], how="left")
+    other = by_name.rename({"_year": "_other_year", "_by_name": "_by_other"})
+    frame = frame.join(other, on=["_name_key", "_other_year"], how="left")
+    return frame.with_columns(
+        pl.coalesce("_by_code", "_by_name", "_by_other").alias("constituency_code")
+    ).drop("_code_key", "_name_key", "_year", "_other_year", "_by_code", "_by_name", "_by_other")
+
+
+def _parse_coordinates(frame: pl.DataFrame) -> pl.DataFrame:
+    """Coordinates are kept to 2 decimal places (about 1 km): never a home's location."""
+    return frame.with_columns(
+        pl.col(c).cast(pl.Float64, strict=False).alias(c) for c in ("latitude", "longitude")
+    ).with_columns(
+        pl.col(c).round(2).alias(f"{c}_stored") for c in ("latitude", "longitude")
+    )
+
+
+def _platform(frame: pl.DataFrame) -> pl.DataFrame:
+    canonical = {p.lower(): p for p in PLATFORMS} | PLATFORM_SYNONYMS
+    key = pl.col("platform").str.to_lowercase()
+    return frame.with_columns(
+        key.replace_strict(canonical, default=pl.col("platform")).alias("platform")
+    )
+
+
+def _add_errors(frame: pl.DataFrame, mapping: ForceMapping, today: dt.date) -> pl.DataFrame:
+    """Every failed check gives (field, message); the first names the row's reject field."""
+    fmt = mapping.date_format
+    checks: list[tuple[str, pl.Expr, pl.Expr]] = []
+    for field in REQUIRED:
+        checks.append((field, pl.col(f"raw_{field}").is_null() | pl.col(field).is_null()
+                       & pl.col(f"raw_{field}").str.strip_chars().str.to_lowercase()
+                       .is_in(list(NULL_TOKENS)), pl.lit(f"{field}: missing")))
+    for field in DATE_FIELDS:
+        raw = pl.col(f"raw_{field}")
+        unparsed = pl.col(field).is_null() & raw.is_not_null() & ~raw.str.strip_chars() \
+            .str.to_lowercase().is_in(list(NULL_TOKENS))
+        checks.append((field, unparsed, pl.format(
+            f"{field}: '{{}}' is not a valid date in the format {fmt}", raw)))
+        out_of_range = pl.col(field).is_not_null() & ~pl.col(field).is_between(
+            EARLIEST_DATE, today)
+        checks.append((field, out_of_range, pl.format(
+            f"{field}: {{}} is outside {EARLIEST_DATE}..{today}", pl.col(field))))
+    checks.append(("occurred_date", pl.col("occurred_date") > pl.col("reported_date"),
+                   pl.format("occurred_date: {} is after reported_date {}",
+                             pl.col("occurred_date"), pl.col("reported_date"))))
+    checks.append(("outcome_date", pl.col("outcome_date") < pl.col("reported_date"),
+                   pl.format("outcome_date: {} is before reported_date {}",
+                             pl.col("outcome_date"), pl.col("reported_date"))))
+    checks.append(("offence", pl.col("offence").is_not_null() & pl.col("offence_group").is_null(),
+                   pl.format("offence: unknown offence '{}' (neither a Home Office code nor a "
+                             "known wording)", pl.col("raw_offence"))))
+    for field in VOCAB_FIELDS:
+        raw = pl.col(f"raw_{field}")
+        bad = pl.col(field).is_null() & raw.is_not_null() & ~raw.str.strip_chars() \
+            .str.to_lowercase().is_in(list(NULL_TOKENS))
+        checks.append((field, bad, pl.format(f"{field}: unknown value '{{}}'", raw)))
+    checks.append(("constituency",
+                   pl.col("constituency").is_not_null() & pl.col("constituency_code").is_null(),
+                   pl.format("constituency: '{}' is not a Westminster constituency name or ONS "
+                             "code", pl.col("raw_constituency"))))
+    for field, (low, high) in (("latitude", UK_LATITUDE), ("longitude", UK_LONGITUDE)):
+        raw = pl.col(f"raw_{field}")
+        bad_number = raw.is_not_null() & pl.col(field).is_null()
+        checks.append((field, bad_number, pl.format(f"{field}: '{{}}' is not a number", raw)))
+        outside = pl.col(field).is_not_null() & ~pl.col(field).is_between(low, high)
+        checks.append((field, outside, pl.format(
+            f"{field}: {{}} is outside the UK ({low}..{high})", pl.col(field))))
+    checks.append(("latitude", pl.col("latitude").is_null() != pl.col("longitude").is_null(),
+                   pl.lit("latitude: latitude and longitude must be given together")))
+
+    flags = [pl.when(cond.fill_null(False)).then(msg) for _, cond, msg in checks]
+    first_field = pl.coalesce(
+        [pl.when(cond.fill_null(False)).then(pl.lit(f)) for f, cond, _ in checks]
+    )
+    return frame.with_columns(
+        first_field.alias("error_field"),
+        pl.concat_str(flags, separator="; ", ignore_nulls=True).alias("error_reason"),
+    ).with_columns(
+        pl.col("latitude_stored").alias("latitude"), pl.col("longitude_stored").alias("longitude")
+    )
+
+
+def _names_in_file(frame: pl.DataFrame) -> list[str]:
+    names = pl.concat([frame["victim_name"], frame["suspect_name"]]).drop_nulls().unique()
+    return sorted(names.to_list())
+
+
+def _rejects(bad: pl.DataFrame, mapping: ForceMapping, key: bytes,
+             names: list[str]) -> pl.DataFrame:
+    """Quarantined rows keep their source values, hashed and redacted as accepted rows are."""
+    schema = {SOURCE_ROW: pl.Int64, "field": pl.String, "reason": pl.String,
+              "raw_row": pl.String, "row_hash": pl.UInt64, "incident_id": pl.String}
+    if bad.height == 0:
+        return pl.DataFrame(schema=schema)
+    text_fields = [f for f in mapping.columns if f not in SENSITIVE_FIELDS and f != "summary"]
+    redacted = bad.select(
+        SOURCE_ROW,
+        *[redact(pl.col(f"raw_{f}") if f in _checked_fields() else pl.col(f), names)
+          .alias(mapping.columns[f]) for f in text_fields],
+    )
+    raws: list[str] = []
+    for row, victim, suspect, summary, id_cells in zip(
+        redacted.iter_rows(named=True),
+        bad["victim_name"].to_list(),
+        bad["suspect_name"].to_list(),
+        bad["summary"].to_list(),
+        bad.select(pl.col(f"{ID_PREFIX}{c}") for c in mapping.suspect_identifier_columns).rows(),
+        strict=True,
+    ):
+        row.pop(SOURCE_ROW)
+        cols = mapping.columns
+        if "victim_name" in cols:
+            row[cols["victim_name"]] = victim_id(victim, key)
+        if "suspect_name" in cols:
+            row[cols["suspect_name"]] = keyed_hash(key, f"name:{suspect}") if suspect else None
+        if "postcode" in cols:
+            row[cols["postcode"]] = None
+        row[cols["summary"]] = summary
+        for col, cell in zip(mapping.suspect_identifier_columns, id_cells, strict=True):
+            tokens = identifier_tokens(cell, col) if cell else []
+            row[col] = ";".join(keyed_hash(key, f"{k}:{v}") for k, v in tokens) or None
+        raws.append(json.dumps(row, ensure_ascii=False, default=str))
+    return bad.select(
+        SOURCE_ROW,
+        pl.col("error_field").alias("field"),
+        pl.col("error_reason").alias("reason"),
+        pl.Series("raw_row", raws, dtype=pl.String),
+        "row_hash",
+        "incident_id",
+    )

@@ -1,0 +1,201 @@
+"""The warehouse schema, defined once (SQLAlchemy 2 Core); alembic migrates to it.
+
+Naming follows layers: `ref_` reference data, `raw_` what arrived (files), `core_` the
+cleaned canonical rows with lineage and the quarantine, `out_` (later issues) what models
+publish. Every value with a closed vocabulary has a CHECK built from `etl.vocabulary`, so a
+bad value cannot reach the warehouse by any path.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Column,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+from etl.vocabulary import CANONICAL_VALUES
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+def _one_of(column: str, values: tuple[str, ...], *, nullable: bool = False) -> CheckConstraint:
+    quoted = ", ".join(f"'{v}'" for v in values)
+    condition = f"{column} IN ({quoted})"
+    if nullable:
+        condition = f"{column} IS NULL OR {condition}"
+    return CheckConstraint(condition, name=f"{column}_vocabulary")
+
+
+ref_force = Table(
+    "ref_force",
+    metadata,
+    Column("force_id", String(40), primary_key=True),
+    Column("force_name", String(80), nullable=False),
+    Column("pfa_code", String(9)),
+    Column("country", String(40), nullable=False),
+    Column("police_region", String(40), nullable=False),
+    Column("force_type", String(40), nullable=False),
+)
+
+ref_constituency = Table(
+    "ref_constituency",
+    metadata,
+    Column("constituency_code", String(9), primary_key=True),
+    Column("constituency_name", String(120), nullable=False),
+    Column("boundary_year", Integer, nullable=False),
+    Column("nation", String(40), nullable=False),
+    Column("force_id", String(40), ForeignKey("ref_force.force_id"), nullable=False),
+    Column("police_region", String(40), nullable=False),
+)
+
+ref_offence_code = Table(
+    "ref_offence_code",
+    metadata,
+    Column("ho_code", String(40), primary_key=True),
+    Column("offence_group", String(40), nullable=False),
+    Column("hate_strand", String(40)),
+    _one_of("offence_group", CANONICAL_VALUES["offence_group"]),
+)
+
+ref_offence_wording = Table(
+    "ref_offence_wording",
+    metadata,
+    Column("wording_key", String(200), primary_key=True),
+    Column("wording", String(200), nullable=False),
+    Column("ho_code", String(40)),
+    Column("offence_group", String(40), nullable=False),
+    Column("hate_strand", String(40)),
+    _one_of("offence_group", CANONICAL_VALUES["offence_group"]),
+)
+
+raw_source_file = Table(
+    "raw_source_file",
+    metadata,
+    Column("source_file_id", Integer, primary_key=True, autoincrement=True),
+    Column("file_name", String(255), nullable=False),
+    Column("file_path", Text, nullable=False),
+    Column("content_sha256", String(64), nullable=False),
+    Column("kind", String(40), nullable=False),
+    Column("force_id", String(40), ForeignKey("ref_force.force_id")),
+    Column("records_system", String(80)),
+    Column("read_count", Integer, nullable=False),
+    Column("loaded_count", Integer, nullable=False),
+    Column("duplicate_count", Integer, nullable=False),
+    Column("rejected_count", Integer, nullable=False),
+    Column("loaded_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("content_sha256"),
+    CheckConstraint("kind IN ('force_return', 'police_uk_street')", name="kind_vocabulary"),
+    CheckConstraint(
+        "read_count = loaded_count + duplicate_count + rejected_count", name="reconciles"
+    ),
+)
+
+core_incident = Table(
+    "core_incident",
+    metadata,
+    Column("incident_id", String(120), primary_key=True),
+    Column("force_id", String(40), ForeignKey("ref_force.force_id"), nullable=False),
+    Column("force_ref", String(80), nullable=False),
+    Column("reported_date", Date, nullable=False),
+    Column("occurred_date", Date),
+    Column("offence_code", String(40)),
+    Column("offence_group", String(40), nullable=False),
+    Column("hate_strand", String(40)),
+    Column("channel", String(20), nullable=False),
+    Column("platform", String(40)),
+    Column("victim_role", String(20), nullable=False),
+    Column("victim_id", String(40)),
+    Column("constituency_code", String(9), ForeignKey("ref_constituency.constituency_code")),
+    Column("latitude", Float),
+    Column("longitude", Float),
+    Column("suspect_keys", Text, nullable=False, default=""),
+    Column("summary", Text, nullable=False),
+    Column("outcome", String(40), nullable=False),
+    Column("outcome_date", Date),
+    Column("is_duplicate", Boolean, nullable=False, default=False),
+    Column("duplicate_of", String(120)),
+    Column("duplicate_reason", String(200)),
+    Column(
+        "source_file_id",
+        Integer,
+        ForeignKey("raw_source_file.source_file_id"),
+        nullable=False,
+    ),
+    Column("source_row", Integer, nullable=False),
+    _one_of("offence_group", CANONICAL_VALUES["offence_group"]),
+    _one_of("hate_strand", CANONICAL_VALUES["hate_strand"], nullable=True),
+    _one_of("channel", CANONICAL_VALUES["channel"]),
+    _one_of("victim_role", CANONICAL_VALUES["victim_role"]),
+    _one_of("outcome", CANONICAL_VALUES["outcome"]),
+    CheckConstraint("latitude IS NULL OR (latitude BETWEEN 49.8 AND 60.95)", name="latitude_uk"),
+    CheckConstraint("longitude IS NULL OR (longitude BETWEEN -8.7 AND 1.8)", name="longitude_uk"),
+    UniqueConstraint("source_file_id", "source_row", name="uq_core_incident_lineage"),
+    Index("ix_core_incident_force_reported", "force_id", "reported_date"),
+    Index("ix_core_incident_reported", "reported_date"),
+    Index("ix_core_incident_victim", "victim_id", "reported_date"),
+)
+
+core_reject = Table(
+    "core_reject",
+    metadata,
+    Column("reject_id", Integer, primary_key=True, autoincrement=True),
+    Column(
+        "source_file_id",
+        Integer,
+        ForeignKey("raw_source_file.source_file_id"),
+        nullable=False,
+    ),
+    Column("source_row", Integer, nullable=False),
+    Column("field", String(40), nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("disposition", String(20), nullable=False),
+    Column("raw_row", Text, nullable=False),
+    CheckConstraint("disposition IN ('rejected', 'duplicate')", name="disposition_vocabulary"),
+    UniqueConstraint("source_file_id", "source_row", name="uq_core_reject_lineage"),
+)
+
+core_street_crime = Table(
+    "core_street_crime",
+    metadata,
+    Column(
+        "source_file_id",
+        Integer,
+        ForeignKey("raw_source_file.source_file_id"),
+        primary_key=True,
+    ),
+    Column("source_row", Integer, primary_key=True),
+    Column("crime_id", String(64)),
+    Column("month_date", Date, nullable=False),
+    Column("reported_by", String(80), nullable=False),
+    Column("falls_within", String(80), nullable=False),
+    Column("reporting_force_id", String(40), ForeignKey("ref_force.force_id")),
+    Column("location_force_id", String(40), ForeignKey("ref_force.force_id")),
+    Column("longitude", Float),
+    Column("latitude", Float),
+    Column("location", String(200)),
+    Column("lsoa_code", String(9)),
+    Column("lsoa_name", String(120)),
+    Column("crime_type", String(60), nullable=False),
+    Column("last_outcome_category", String(120)),
+    Column("context", Text),
+    Index("ix_core_street_crime_force_month", "reporting_force_id", "month_date"),
+)

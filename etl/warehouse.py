@@ -1,0 +1,127 @@
+"""The warehouse at the edge: engines, migrations, reference data, and bulk writes.
+
+The same code serves `sqlite:///…` and `postgresql+psycopg://…`. Bulk rows take each
+backend's fast path inside the caller's transaction (COPY on PostgreSQL, executemany on the
+SQLite driver), so a file's load still commits or rolls back as one unit.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterator
+from pathlib import Path
+
+import polars as pl
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Connection, Engine, Table, create_engine, event, func, select
+
+from etl import reference
+from etl.schema import (
+    ref_constituency,
+    ref_force,
+    ref_offence_code,
+    ref_offence_wording,
+)
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+COPY_CHUNK_ROWS = 250_000
+
+
+def make_engine(url: str) -> Engine:
+    """An engine for `url`; SQLite gets foreign keys on and a busy timeout for readers."""
+    if url.startswith("sqlite:///") and not url.startswith("sqlite:///:memory:"):
+        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(url, connect_args={"timeout": 30} if url.startswith("sqlite") else {})
+    if engine.dialect.name == "sqlite":
+
+        @event.listens_for(engine, "connect")
+        def _sqlite_pragmas(dbapi_conn, _record) -> None:  # type: ignore[no-untyped-def]
+            cur = dbapi_conn.cursor()
+            cur.execute("PRAGMA foreign_keys=ON")
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.close()
+
+    return engine
+
+
+def alembic_config(engine: Engine) -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+    cfg.set_main_option("sqlalchemy.url", engine.url.render_as_string(hide_password=False))
+    return cfg
+
+
+def migrate(engine: Engine) -> None:
+    """Bring the schema to head, then make sure the reference tables are filled."""
+    cfg = alembic_config(engine)
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "head")
+    with engine.begin() as conn:
+        load_reference(conn)
+
+
+def load_reference(conn: Connection) -> None:
+    """Fill the ref_ tables once; they are versioned with the code, not with the data."""
+    if conn.execute(select(func.count()).select_from(ref_force)).scalar_one() > 0:
+        return
+    insert_frame(conn, ref_force, reference.forces())
+    insert_frame(
+        conn, ref_constituency, reference.constituencies()
+        .filter(pl.col("force_id").is_not_null())
+        .unique("constituency_code", keep="last", maintain_order=True)
+    )
+    insert_frame(conn, ref_offence_code, reference.ho_code_groups())
+    wordings = reference.offence_taxonomy().unique("wording_key", keep="first", maintain_order=True)
+    insert_frame(conn, ref_offence_wording, wordings)
+
+
+def insert_frame(conn: Connection, table: Table, frame: pl.DataFrame) -> int:
+    """Insert the frame's columns that the table has; the fast path is chosen per backend."""
+    columns = [c.name for c in table.columns if c.name in frame.columns]
+    if frame.height == 0:
+        return 0
+    frame = frame.select(columns)
+    if conn.dialect.name == "postgresql":
+        _copy_postgres(conn, table, frame)
+    else:
+        _executemany(conn, table, frame)
+    return frame.height
+
+
+def _executemany(conn: Connection, table: Table, frame: pl.DataFrame) -> None:
+    """Through the DBAPI cursor: SQLAlchemy's per-row processing costs more than the insert."""
+    frame = frame.with_columns(
+        pl.col(c).dt.to_string("%Y-%m-%d")
+        for c, dtype in frame.schema.items()
+        if dtype == pl.Date
+    ).with_columns(
+        pl.col(c).cast(pl.Int8) for c, dtype in frame.schema.items() if dtype == pl.Boolean
+    )
+    names = ", ".join(f'"{c}"' for c in frame.columns)
+    marks = ", ".join("?" for _ in frame.columns)
+    sql = f'INSERT INTO "{table.name}" ({names}) VALUES ({marks})'
+    cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    try:
+        for chunk in _chunks(frame):
+            cursor.executemany(sql, chunk.iter_rows())
+    finally:
+        cursor.close()
+
+
+def _copy_postgres(conn: Connection, table: Table, frame: pl.DataFrame) -> None:
+    """COPY … FROM STDIN in CSV: PostgreSQL's fastest way in, on the transaction's connection."""
+    names = ", ".join(f'"{c}"' for c in frame.columns)
+    sql = f'COPY "{table.name}" ({names}) FROM STDIN (FORMAT csv)'
+    dbapi = conn.connection.dbapi_connection
+    with dbapi.cursor() as cursor, cursor.copy(sql) as copy:  # type: ignore[union-attr]
+        for chunk in _chunks(frame):
+            buffer = io.BytesIO()
+            chunk.write_csv(buffer, include_header=False, null_value="")
+            copy.write(buffer.getbuffer())
+
+
+def _chunks(frame: pl.DataFrame) -> Iterator[pl.DataFrame]:
+    for offset in range(0, frame.height, COPY_CHUNK_ROWS):
+        yield frame.slice(offset, COPY_CHUNK_ROWS)
