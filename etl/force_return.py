@@ -63,6 +63,7 @@ def to_canonical(raw: pl.DataFrame, mapping: ForceMapping, key: bytes,
         pl.concat_str(pl.lit(f"{mapping.force_id}:"), pl.col("force_ref")).alias("incident_id"),
         pl.lit(mapping.force_id).alias("force_id"),
     )
+    frame = frame.sort(SOURCE_ROW)
     accepted = frame.filter(pl.col("error_field").is_null()).select(
         *CANONICAL_COLUMNS, SOURCE_ROW, "row_hash"
     )
@@ -72,6 +73,7 @@ def to_canonical(raw: pl.DataFrame, mapping: ForceMapping, key: bytes,
 
 def _rename(raw: pl.DataFrame, mapping: ForceMapping) -> pl.DataFrame:
     source = [c for c in raw.columns if c != SOURCE_ROW]
+    raw = raw.with_columns(pl.col(c).cast(pl.String) for c in source)
     row_hash = pl.concat_str(
         [pl.col(c).fill_null("\x00") for c in source], separator="\x1f"
     ).hash(seed=0)
@@ -119,7 +121,7 @@ def _parse_dates(frame: pl.DataFrame, date_format: str) -> pl.DataFrame:
 
 
 def _lookup_offence(frame: pl.DataFrame) -> pl.DataFrame:
-    codes = reference.ho_code_groups().rename(
+    codes = reference.ho_code_groups().unique("ho_code", keep="first").rename(
         {"offence_group": "code_group", "hate_strand": "code_hate"}
     )
     words = (
@@ -137,8 +139,8 @@ def _lookup_offence(frame: pl.DataFrame) -> pl.DataFrame:
         reference.normalise_ho_code(code_part).alias("code_key"),
         reference.normalise_wording(pl.col("offence")).alias("wording_key"),
     )
-    frame = frame.join(codes, left_on="code_key", right_on="ho_code", how="left")
-    frame = frame.join(words, on="wording_key", how="left")
+    frame = frame.join(codes, left_on="code_key", right_on="ho_code", how="left", validate="m:1")
+    frame = frame.join(words, on="wording_key", how="left", validate="m:1")
     return frame.with_columns(
         pl.coalesce(pl.col("code_group"), pl.col("word_group")).alias("offence_group"),
         pl.when(pl.col("code_group").is_not_null())
@@ -161,14 +163,15 @@ def _lookup_vocabulary(frame: pl.DataFrame, mapping: ForceMapping) -> pl.DataFra
         extra = pl.DataFrame(overrides).with_columns(
             reference.normalise_wording(pl.col("wording_key"))
         )
-        wordings = pl.concat([extra, wordings]).unique(["field", "wording_key"], keep="first")
+        wordings = pl.concat([extra, wordings])
+    wordings = wordings.unique(["field", "wording_key"], keep="first", maintain_order=True)
     for field in VOCAB_FIELDS:
         table = wordings.filter(pl.col("field") == field).select(
             pl.col("wording_key").alias("_key"), pl.col("value").alias(f"_{field}")
         )
         frame = (
             frame.with_columns(reference.normalise_wording(pl.col(field)).alias("_key"))
-            .join(table, on="_key", how="left")
+            .join(table, on="_key", how="left", validate="m:1")
             .with_columns(pl.col(f"_{field}").alias(field))
             .drop("_key", f"_{field}")
         )
@@ -180,7 +183,7 @@ def _lookup_vocabulary(frame: pl.DataFrame, mapping: ForceMapping) -> pl.DataFra
 def _lookup_constituency(frame: pl.DataFrame) -> pl.DataFrame:
     """ONS code, or name resolved on the boundaries in force on the reported date."""
     ref = reference.constituencies()
-    by_code = ref.select(pl.col("constituency_code").alias("_by_code"))
+    by_code = ref.select(pl.col("constituency_code").alias("_by_code")).unique()
     by_name = ref.select(
         reference.normalise_wording(pl.col("constituency_name")).alias("_name_key"),
         pl.col("boundary_year").alias("_year"),
@@ -196,10 +199,10 @@ def _lookup_constituency(frame: pl.DataFrame) -> pl.DataFrame:
         (4034 - boundary).alias("_other_year"),
     )
     frame = frame.join(by_code, left_on="_code_key", right_on="_by_code", how="left",
-                       coalesce=False)
-    frame = frame.join(by_name, on=["_name_key", "_year"], how="left")
+                       coalesce=False, validate="m:1")
+    frame = frame.join(by_name, on=["_name_key", "_year"], how="left", validate="m:1")
     other = by_name.rename({"_year": "_other_year", "_by_name": "_by_other"})
-    frame = frame.join(other, on=["_name_key", "_other_year"], how="left")
+    frame = frame.join(other, on=["_name_key", "_other_year"], how="left", validate="m:1")
     return frame.with_columns(
         pl.coalesce("_by_code", "_by_name", "_by_other").alias("constituency_code")
     ).drop("_code_key", "_name_key", "_year", "_other_year", "_by_code", "_by_name", "_by_other")

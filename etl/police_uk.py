@@ -72,9 +72,11 @@ def to_street_rows(raw: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
     )
     frame = (
         frame.with_columns(pl.col("reported_by").str.to_lowercase().alias("_name"))
-        .join(names.rename({"force_id": "reporting_force_id"}), on="_name", how="left")
+        .join(names.rename({"force_id": "reporting_force_id"}), on="_name", how="left",
+              validate="m:1", maintain_order="left")
         .with_columns(pl.col("falls_within").str.to_lowercase().alias("_name"))
-        .join(names.rename({"force_id": "location_force_id"}), on="_name", how="left")
+        .join(names.rename({"force_id": "location_force_id"}), on="_name", how="left",
+              validate="m:1", maintain_order="left")
         .drop("_name")
     )
     checks: list[tuple[str, pl.Expr, pl.Expr]] = [
