@@ -83,13 +83,13 @@ def detect(path: Path) -> Detected:
     fmt = EXTRACT_SUFFIXES.get(path.suffix.lower())
     if fmt is None:
         raise UnreadableFileError(path, f"unknown file type '{path.suffix}' (csv, xlsx, jsonl)")
-    if fmt == "csv":
-        try:
-            header = read_header(path, "csv")
-        except UnreadableFileError:
-            header = []
-        if police_uk.is_street_file(path, header):
-            return Detected("police_uk_street", police_uk.force_from_name(path), None)
+    if fmt == "csv" and police_uk.looks_like_street_name(path):
+        header = read_header(path, "csv")
+        if not police_uk.is_street_file(path, header):
+            raise UnreadableFileError(
+                path, "named like a data.police.uk street file but the header is "
+                f"{header[:12]}, not {list(police_uk.STREET_HEADER)}")
+        return Detected("police_uk_street", police_uk.force_from_name(path), None)
     candidates = [m for m in all_mappings() if m.format == fmt]
     by_name = [m for m in candidates if m.matches_name(path)]
     for pool in (by_name, candidates):

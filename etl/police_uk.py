@@ -8,6 +8,7 @@ force, because BTP and cross-border rows differ (§2.5).
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import polars as pl
@@ -40,9 +41,14 @@ RENAME = dict(
 UK_BOUNDS = {"latitude": (49.8, 60.95), "longitude": (-8.7, 1.8)}
 
 
+def looks_like_street_name(path: Path) -> bool:
+    """`YYYY-MM-<force>-street.csv`, or a copy of one with something around the name."""
+    return re.search(r"\d{4}-\d{2}-[a-z-]+-street", path.name.lower()) is not None
+
+
 def is_street_file(path: Path, header: list[str]) -> bool:
-    """By header, confirmed by name (`YYYY-MM-<force>-street.csv` or a copy of one)."""
-    return tuple(header) == STREET_HEADER and "street" in path.name.lower()
+    """By name and header: the 12 columns in their published order."""
+    return looks_like_street_name(path) and tuple(header) == STREET_HEADER
 
 
 def force_from_name(path: Path) -> str | None:
