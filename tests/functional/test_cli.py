@@ -1,0 +1,53 @@
+"""The `plait` command end to end: synth → ingest → reconciliation, and failures by name."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from dashboards.cli import app
+
+pytestmark = pytest.mark.functional
+runner = CliRunner()
+
+
+def test_synth_then_ingest_prints_and_writes_the_reconciliation(
+    tmp_path: Path, warehouse_url: str
+) -> None:
+    out = tmp_path / "extracts"
+    result = runner.invoke(app, ["synth", "--out", str(out), "--seed", "3", "--start", "2023-01",
+                                 "--end", "2024-12", "--scale", "0.3"])
+    assert result.exit_code == 0, result.output
+    report = tmp_path / "report.json"
+    result = runner.invoke(app, ["ingest", str(out), "--db", warehouse_url,
+                                 "--report", str(report)])
+    assert result.exit_code == 0, result.output
+    assert "read = loaded + duplicate + rejected" in result.output
+    rows = json.loads(report.read_text())
+    assert len(rows) == 45
+    assert set(rows[0]) == {"file", "kind", "force_id", "status", "read", "loaded",
+                            "duplicate", "rejected", "error"}
+    assert {r["status"] for r in rows} == {"loaded"}
+    assert all(r["read"] == r["loaded"] + r["duplicate"] + r["rejected"] for r in rows)
+
+    again = runner.invoke(app, ["ingest", str(out), "--db", warehouse_url,
+                                "--report", str(report)])
+    assert again.exit_code == 0
+    assert {r["status"] for r in json.loads(report.read_text())} == {"skipped"}
+
+
+def test_a_file_that_cannot_be_read_exits_non_zero_naming_it(
+    tmp_path: Path, warehouse_url: str
+) -> None:
+    bad = tmp_path / "2024-01-kent-street.csv"
+    bad.write_bytes(b"Crime ID,Month\n\xff\xfe\n")
+    report = tmp_path / "report.json"
+    result = runner.invoke(app, ["ingest", str(bad), "--db", warehouse_url,
+                                 "--report", str(report)])
+    assert result.exit_code == 1
+    assert str(bad) in result.output
+    [row] = json.loads(report.read_text())
+    assert row["status"] == "failed" and "utf-8" in row["error"]
