@@ -29,6 +29,9 @@ def keyed_hash(key: bytes, text: str) -> str:
 def normalise_phone(raw: str) -> str | None:
     """A UK number in E.164 (`+447700900123`), or None when it is not a phone number."""
     digits = re.sub(r"\D", "", raw)
+    if digits.startswith("00"):
+        digits = digits[2:]
+        raw = "+" + digits
     if raw.strip().startswith("+") or digits.startswith("44"):
         if not digits.startswith("44"):
             return "+" + digits if 8 <= len(digits) <= 15 else None
