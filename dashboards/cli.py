@@ -37,7 +37,22 @@ def synth(
     from etl.synth import generate
 
     summary = generate(out, seed=seed, start=start, end=end, scale=scale)
-    console.print(summary.describe())
+    table = Table(title=f"Synthetic extracts in {summary.out} ({start}..{end}, seed {seed})")
+    table.add_column("what")
+    table.add_column("count", justify="right")
+    for label, value in (
+        ("force extracts", len(summary.files)),
+        ("rows written", summary.rows_total),
+        ("crimes", summary.crimes),
+        ("dirty rows planted", summary.dirty),
+        ("transferred crimes", summary.transfers),
+        ("offender series", summary.series),
+        ("shared-template campaigns", summary.campaigns),
+        ("exceedance episodes", summary.exceedances),
+    ):
+        table.add_row(label, f"{value:,}")
+    console.print(table)
+    console.print(f"ground truth: {summary.out / 'truth'}")
 
 
 @app.command()

@@ -62,7 +62,8 @@ class ForceMapping(BaseModel):
     file_glob: str
     sheet: str | None = None
     date_format: str = Field(
-        description="strptime format of every date column, or 'excel-serial' (days since 1899-12-30)"
+        description="strptime format of every date column, or 'excel-serial' "
+        "(days since 1899-12-30)"
     )
     columns: dict[str, str]
     suspect_identifier_columns: tuple[str, ...] = ()

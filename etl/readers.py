@@ -35,8 +35,9 @@ def content_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def read_header(path: Path, fmt: str, *, encoding: str = "utf-8", delimiter: str = ",",
-                sheet: str | None = None) -> list[str]:
+def read_header(
+    path: Path, fmt: str, *, encoding: str = "utf-8", delimiter: str = ",", sheet: str | None = None
+) -> list[str]:
     """The column names only, cheaply, for telling which layout a file is in."""
     if fmt == "csv":
         return read_csv_text(path, encoding=encoding, delimiter=delimiter, n_rows=0).columns[:-1]
@@ -53,8 +54,9 @@ def read_header(path: Path, fmt: str, *, encoding: str = "utf-8", delimiter: str
     raise ValueError(f"unknown format {fmt!r}")
 
 
-def read_csv_text(path: Path, *, encoding: str = "utf-8", delimiter: str = ",",
-                  n_rows: int | None = None) -> pl.DataFrame:
+def read_csv_text(
+    path: Path, *, encoding: str = "utf-8", delimiter: str = ",", n_rows: int | None = None
+) -> pl.DataFrame:
     """CSV → text columns; a cp1252 file is decoded first, since polars reads only UTF-8."""
     try:
         raw = path.read_bytes()
@@ -83,7 +85,9 @@ def read_csv_text(path: Path, *, encoding: str = "utf-8", delimiter: str = ",",
     return _with_row_numbers(frame, first_row=2)
 
 
-def read_xlsx_text(path: Path, *, sheet: str | None = None, n_rows: int | None = None) -> pl.DataFrame:
+def read_xlsx_text(
+    path: Path, *, sheet: str | None = None, n_rows: int | None = None
+) -> pl.DataFrame:
     """XLSX → text columns via fastexcel (calamine); numbers stay as their text, dates as ISO."""
     try:
         frame = pl.read_excel(
@@ -122,6 +126,8 @@ def read_jsonl_text(path: Path) -> pl.DataFrame:
 
 
 def _with_row_numbers(frame: pl.DataFrame, *, first_row: int) -> pl.DataFrame:
-    return frame.with_row_index(SOURCE_ROW, offset=first_row).with_columns(
-        pl.col(SOURCE_ROW).cast(pl.Int64)
-    ).select(pl.exclude(SOURCE_ROW), SOURCE_ROW)
+    return (
+        frame.with_row_index(SOURCE_ROW, offset=first_row)
+        .with_columns(pl.col(SOURCE_ROW).cast(pl.Int64))
+        .select(pl.exclude(SOURCE_ROW), SOURCE_ROW)
+    )

@@ -25,8 +25,15 @@ PATTERNS: tuple[tuple[str, str], ...] = (
 )
 
 
-def name_pattern(names: list[str]) -> str | None:
-    """One case-insensitive alternation over full names and their parts of 3+ letters."""
+NAMES_PER_PATTERN = 400
+
+
+def name_patterns(names: list[str]) -> list[str]:
+    """Case-insensitive alternations over full names and their parts of 3+ letters.
+
+    Split into chunks, because one alternation over every name in a large force's file
+    exceeds the regex engine's compiled-size limit.
+    """
     parts: set[str] = set()
     for name in names:
         clean = " ".join(name.split())
@@ -34,18 +41,18 @@ def name_pattern(names: list[str]) -> str | None:
             continue
         parts.add(clean)
         parts.update(p for p in re.split(r"[\s-]+", clean) if len(p) >= 3)
-    if not parts:
-        return None
-    ordered = sorted(parts, key=len, reverse=True)
-    return r"(?i)\b(?:" + "|".join(re.escape(p) for p in ordered) + r")\b"
+    ordered = sorted(parts, key=lambda p: (-len(p), p))
+    return [
+        r"(?i)\b(?:" + "|".join(re.escape(p) for p in ordered[i : i + NAMES_PER_PATTERN]) + r")\b"
+        for i in range(0, len(ordered), NAMES_PER_PATTERN)
+    ]
 
 
 def redact(expr: pl.Expr, names: list[str] | None = None) -> pl.Expr:
     """Redacted text: the placeholders say what was removed, so an analyst can still read MO."""
     for regex, placeholder in PATTERNS[:5]:
         expr = expr.str.replace_all(regex, placeholder)
-    pattern = name_pattern(names or [])
-    if pattern is not None:
+    for pattern in name_patterns(names or []):
         expr = expr.str.replace_all(pattern, "[name]")
     for regex, placeholder in PATTERNS[5:]:
         expr = expr.str.replace_all(regex, placeholder)

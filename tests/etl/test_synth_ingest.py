@@ -165,7 +165,7 @@ def test_no_raw_identifier_or_name_reaches_the_warehouse(loaded: Loaded) -> None
             continue
         frame = _table(loaded.engine, select(*text_cols))
         for col in frame.columns:
-            series = frame[col].drop_nulls().str.to_lowercase()
+            series = frame[col].cast(pl.String).drop_nulls().str.to_lowercase()
             hits = series.filter(series.str.contains_any(values, ascii_case_insensitive=True))
             for text in hits.head(3).to_list():
                 which = [v for v in values if v in text]
