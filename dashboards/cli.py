@@ -69,17 +69,27 @@ def ingest(
 
     settings = get_settings()
     if settings.uses_development_key:
-        err.print("[yellow]PLAIT_PSEUDONYM_KEY is not set: using the development key, "
-                  "fit for synthetic data only.[/yellow]")
+        err.print(
+            "[yellow]PLAIT_PSEUDONYM_KEY is not set: using the development key, "
+            "fit for synthetic data only.[/yellow]"
+        )
     engine = make_engine(db or settings.db_url)
     migrate(engine)
     files = discover(paths)
-    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                  TimeElapsedColumn(), console=err, transient=True,
-                  disable=len(files) < 2) as progress:
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err,
+        transient=True,
+        disable=len(files) < 2,
+    ) as progress:
         task = progress.add_task("ingest", total=len(files))
         reports = ingest_paths(
-            files, engine, settings.pseudonym_key.get_secret_value().encode(),
+            files,
+            engine,
+            settings.pseudonym_key.get_secret_value().encode(),
             on_file=lambda r: progress.update(task, advance=1, description=Path(r.file).name),
         )
     console.print(_reconciliation_table(reports))
@@ -93,17 +103,60 @@ def ingest(
         raise typer.Exit(code=1)
 
 
+@app.command()
+def detect(
+    counts: Annotated[
+        Path, typer.Option("--counts", help="CSV: series_id,period,count[,population]")
+    ],
+    out: Annotated[Path, typer.Option("--out", help="Output CSV")],
+    method: Annotated[
+        str, typer.Option(help="farrington, ears-c1, ears-c2 or ears-c3")
+    ] = "farrington",
+    freq: Annotated[
+        int | None, typer.Option(help="12 monthly, 52 weekly; default from periods")
+    ] = None,
+    evaluate: Annotated[int, typer.Option(help="Evaluate the last N periods of each series")] = 12,
+) -> None:
+    """Exceedance detection on a plain counts file (improved Farrington by default)."""
+    import polars as pl
+
+    from analytics.exceedance import CountsError
+    from analytics.exceedance import detect as run_detect
+
+    try:
+        frame = pl.read_csv(counts, infer_schema=False)
+        result = run_detect(frame, method=method, evaluate=evaluate, freq=freq)  # type: ignore[arg-type]
+    except (CountsError, pl.exceptions.PolarsError, OSError) as exc:
+        err.print(f"[red]{counts}:[/red] {exc}")
+        raise typer.Exit(code=1) from exc
+    for message in result.messages:
+        err.print(f"[yellow]{message}[/yellow]")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    result.results.with_columns(pl.col("alarm").cast(pl.String).str.to_lowercase()).write_csv(out)
+    alarms = int(result.results["alarm"].sum())
+    console.print(
+        f"{result.results.height:,} periods evaluated in "
+        f"{result.results['series_id'].n_unique():,} series: {alarms:,} alarms → {out}"
+    )
+
+
 def _reconciliation_table(reports: list) -> Table:  # type: ignore[type-arg]
     table = Table(title="Reconciliation: read = loaded + duplicate + rejected")
     for name in ("file", "kind", "force", "status", "read", "loaded", "duplicate", "rejected"):
-        table.add_column(name, justify="right" if name in ("read", "loaded", "duplicate",
-                                                             "rejected") else "left")
+        table.add_column(
+            name, justify="right" if name in ("read", "loaded", "duplicate", "rejected") else "left"
+        )
     totals = [0, 0, 0, 0]
     for r in reports:
         counts = [r.read, r.loaded, r.duplicate, r.rejected]
         totals = [a + b for a, b in zip(totals, counts, strict=True)]
-        table.add_row(Path(r.file).name, r.kind or "-", r.force_id or "-", r.status,
-                      *(f"{c:,}" for c in counts))
+        table.add_row(
+            Path(r.file).name,
+            r.kind or "-",
+            r.force_id or "-",
+            r.status,
+            *(f"{c:,}" for c in counts),
+        )
     table.add_section()
     table.add_row(f"{len(reports)} files", "", "", "", *(f"{c:,}" for c in totals))
     return table
