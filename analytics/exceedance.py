@@ -11,8 +11,9 @@ row for the periods it cannot evaluate.
 Choices where the contract is silent:
 - a period missing inside a series counts as 0 (a month with no recorded offence); the
   calendar runs from the series' first to the last period of the whole file;
-- the frequency comes from the period format (12 for months, 52 for ISO weeks), and the
-  week arithmetic is by index, as the package's non-date epochs are;
+- the frequency comes from the period format (12 for months, 52 for ISO weeks, and 4 for
+  `YYYY-Qn` quarters, which `plait analyse` uses), and the week arithmetic is by index, as
+  the package's non-date epochs are;
 - the EARS fallback uses the package defaults (C1, baseline 7, alpha 0.001).
 """
 
@@ -58,6 +59,10 @@ def period_index(periods: pl.Series) -> tuple[pl.Series, int]:
     text = periods.cast(pl.String).str.strip_chars()
     monthly = text.str.contains(r"^\d{4}-\d{2}$")
     weekly = text.str.contains(r"^\d{4}-W\d{2}$")
+    quarterly = text.str.contains(r"^\d{4}-Q[1-4]$")
+    if quarterly.all():
+        return text.str.slice(0, 4).cast(pl.Int64) * 4 + text.str.slice(6, 1).cast(
+            pl.Int64) - 1, 4
     if monthly.all():
         year = text.str.slice(0, 4).cast(pl.Int64)
         month = text.str.slice(5, 2).cast(pl.Int64)
@@ -124,6 +129,8 @@ def _complete(frame: pl.DataFrame) -> pl.DataFrame:
 
 
 def _period_labels(t: np.ndarray, freq: int) -> list[str]:
+    if freq == 4:
+        return [f"{v // 4:04d}-Q{v % 4 + 1}" for v in t]
     if freq == 12:
         return [f"{v // 12:04d}-{v % 12 + 1:02d}" for v in t]
     epoch = dt.date(1, 1, 1)
@@ -149,7 +156,9 @@ def detect(
     if freq is not None and freq != found_freq:
         raise CountsError(f"--freq {freq} does not match the periods, which give {found_freq}")
     freq = found_freq
-    params = params or (FarringtonParams.monthly() if freq == 12 else FarringtonParams.weekly())
+    if params is None:
+        params = {12: FarringtonParams.monthly, 52: FarringtonParams.weekly,
+                  4: FarringtonParams.quarterly}[freq]()
     full = _complete(frame.with_columns(t.alias("_t")))
     has_population = "population" in full.columns and full["population"].is_not_null().any()
     messages: list[str] = []

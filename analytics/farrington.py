@@ -45,6 +45,7 @@ from typing import Literal
 import numpy as np
 import numpy.typing as npt
 from scipy import stats
+from threadpoolctl import threadpool_limits
 
 FloatArray = npt.NDArray[np.float64]
 ThresholdMethod = Literal["nbPlugin", "muan", "delta"]
@@ -80,6 +81,13 @@ class FarringtonParams:
     @classmethod
     def weekly(cls, **changes: object) -> FarringtonParams:
         return replace(cls(w=3, past_periods_not_included=26), **changes)  # type: ignore[arg-type]
+
+    @classmethod
+    def quarterly(cls, **changes: object) -> FarringtonParams:
+        """Ours (the package has none): windows of one quarter, 4 seasonal periods, and the
+        last 2 quarters left out, as 6 months are for monthly data."""
+        return replace(  # type: ignore[arg-type]
+            cls(w=0, no_periods=4, past_periods_not_included=2), **changes)
 
     def min_history(self, freq: int) -> int:
         """Periods a series needs before the first evaluated one (R's default range start)."""
@@ -142,8 +150,7 @@ def seasonal_blocks(n: int, k: int, freq: int, b: int, w: int, p: int) -> FloatA
     return levels
 
 
-def anscombe_weights(s: FloatArray, threshold: float,
-                     mask: FloatArray | None = None) -> FloatArray:
+def anscombe_weights(s: FloatArray, threshold: float, mask: FloatArray | None = None) -> FloatArray:
     """Prior weights from Anscombe residuals (Farrington 1996 §3.3), summing to n.
 
     Works on the last axis, so a batch of series is weighted at once; `mask` (1 = used)
@@ -151,7 +158,7 @@ def anscombe_weights(s: FloatArray, threshold: float,
     """
     used = np.ones_like(s) if mask is None else mask
     with np.errstate(divide="ignore"):
-        inverse_square = np.where((s > threshold) & (used > 0), s ** -2.0, used)
+        inverse_square = np.where((s > threshold) & (used > 0), s**-2.0, used)
     gamma = used.sum(axis=-1, keepdims=True) / inverse_square.sum(axis=-1, keepdims=True)
     return gamma * inverse_square
 
@@ -247,11 +254,24 @@ class _Fit:
     hat: FloatArray  # (S, n)
 
 
+def _outer_rows(x: FloatArray) -> FloatArray:
+    """(n, p²): the outer product of each row of X with itself, flattened."""
+    return (x[:, :, None] * x[:, None, :]).reshape(x.shape[0], -1)
+
+
+def _xtwx(x: FloatArray, w: FloatArray) -> FloatArray:
+    """X'WX for every series at once as one matrix product (S, n) @ (n, p²)."""
+    p = x.shape[1]
+    return (w @ _outer_rows(x)).reshape(-1, p, p)
+
+
 def _irls(x: FloatArray, y: FloatArray, weights: FloatArray, offset: FloatArray,
           mask: FloatArray) -> _Fit:
     """Poisson IRLS as R's `glm.fit`: start at y + 0.1, stop on relative deviance 1e-8.
 
-    x: (n, p) shared; y, weights, offset, mask: (S, n). Masked points get weight 0.
+    x: (n, p) shared; y, weights, offset, mask: (S, n). Masked points get weight 0. The
+    linear predictor is kept above −30 so that an all-zero baseline stays finite (R warns
+    and returns a fitted mean of about 0 there too).
     """
     s_count = y.shape[0]
     prior = weights * mask
@@ -261,14 +281,12 @@ def _irls(x: FloatArray, y: FloatArray, weights: FloatArray, offset: FloatArray,
     converged = np.zeros(s_count, dtype=bool)
     ridge = np.eye(x.shape[1]) * 1e-12
     beta = np.zeros((s_count, x.shape[1]))
-    xtwx_inv = np.zeros((s_count, x.shape[1], x.shape[1]))
     for _ in range(IRLS_MAX_ITERATIONS):
         z = eta - offset + (y - mu) / mu
         w = prior * mu
-        xtwx = np.einsum("np,sn,nq->spq", x, w, x) + ridge
-        xtwz = np.einsum("np,sn->sp", x, w * z)
-        beta = np.linalg.solve(xtwx, xtwz[..., None])[..., 0]
-        eta = beta @ x.T + offset
+        xtwz = (w * z) @ x
+        beta = np.linalg.solve(_xtwx(x, w) + ridge, xtwz[..., None])[..., 0]
+        eta = np.maximum(beta @ x.T + offset, -30.0)
         mu = np.exp(eta)
         with np.errstate(divide="ignore", invalid="ignore"):
             unit = np.where(y > 0, y * np.log(y / mu), 0.0) - (y - mu)
@@ -278,17 +296,18 @@ def _irls(x: FloatArray, y: FloatArray, weights: FloatArray, offset: FloatArray,
         if converged.all():
             break
     w = prior * mu
-    xtwx_inv = np.linalg.inv(np.einsum("np,sn,nq->spq", x, w, x) + ridge)
+    xtwx_inv = np.linalg.inv(_xtwx(x, w) + ridge)
     df = mask.sum(axis=1) - x.shape[1]
     resid = (y - mu) * mask
     pearson = (prior * resid**2 / mu).sum(axis=1) / df
     quirk = (prior * resid**2 / mu**2).sum(axis=1) / df
-    hat = np.einsum("np,spq,nq->sn", x, xtwx_inv, x) * w
+    hat = (xtwx_inv.reshape(s_count, -1) @ _outer_rows(x).T) * w
     return _Fit(beta, mu, xtwx_inv, converged, pearson, quirk, hat)
 
 
-def _fit_flexible(x: FloatArray, y: FloatArray, offset: FloatArray, mask: FloatArray,
-                  params: FarringtonParams) -> tuple[_Fit, FloatArray, FloatArray]:
+def _fit_flexible(
+    x: FloatArray, y: FloatArray, offset: FloatArray, mask: FloatArray, params: FarringtonParams
+) -> tuple[_Fit, FloatArray, FloatArray]:
     """`algo.farrington.fitGLM.flexible`: fit, φ, reweight, refit. Returns (fit, φ, weights)."""
     ones = np.ones_like(y)
     fit = _irls(x, y, ones, offset, mask)
@@ -298,8 +317,7 @@ def _fit_flexible(x: FloatArray, y: FloatArray, offset: FloatArray, mask: FloatA
         with np.errstate(invalid="ignore", divide="ignore"):
             s = 1.5 * (y ** (2 / 3) * fit.mu ** (-1 / 6) - fit.mu**0.5)
             s = s / np.sqrt(phi[:, None] * (1 - fit.hat))
-        weights = anscombe_weights(np.nan_to_num(s, nan=-np.inf), params.weights_threshold,
-                                   mask)
+        weights = anscombe_weights(np.nan_to_num(s, nan=-np.inf), params.weights_threshold, mask)
         fit = _irls(x, y, weights, offset, mask)
         phi = np.maximum(fit.pearson, 1.0)
     return fit, phi, weights
@@ -310,8 +328,9 @@ def _dispersion(fit: _Fit, params: FarringtonParams) -> FloatArray:
     return fit.quirk if params.mirror_r_dispersion and params.reweight else fit.pearson
 
 
-def _design(levels: FloatArray, used: npt.NDArray[np.bool_], k: int, p: int,
-            trend: bool) -> tuple[FloatArray, FloatArray]:
+def _design(
+    levels: FloatArray, used: npt.NDArray[np.bool_], k: int, p: int, trend: bool
+) -> tuple[FloatArray, FloatArray]:
     """Model matrix of the used indices and the prediction row at k (R treatment contrasts)."""
     idx = np.flatnonzero(used)
     cols = [np.ones(idx.size)]
@@ -342,14 +361,25 @@ def farrington_flexible(
     params = params or FarringtonParams()
     y_all = np.atleast_2d(np.asarray(observed, dtype=float))
     pop = None if population is None else np.atleast_2d(np.asarray(population, dtype=float))
-    s_count, n = y_all.shape
-    shape = (len(evaluate), s_count)
+    shape = (len(evaluate), y_all.shape[0])
     out = FarringtonResult(
-        expected=np.full(shape, np.nan), upperbound=np.full(shape, np.nan),
-        alarm=np.zeros(shape, dtype=bool), score=np.full(shape, np.nan),
-        pvalue=np.full(shape, np.nan), phi=np.full(shape, np.nan),
+        expected=np.full(shape, np.nan),
+        upperbound=np.full(shape, np.nan),
+        alarm=np.zeros(shape, dtype=bool),
+        score=np.full(shape, np.nan),
+        pvalue=np.full(shape, np.nan),
+        phi=np.full(shape, np.nan),
         trend_kept=np.zeros(shape, dtype=bool),
     )
+    with threadpool_limits(limits=1, user_api="blas"):
+        _evaluate(y_all, pop, freq, evaluate, params, out)
+    return out
+
+
+def _evaluate(y_all: FloatArray, pop: FloatArray | None, freq: int, evaluate: list[int],
+              params: FarringtonParams, out: FarringtonResult) -> None:
+    """The loop over evaluated periods; BLAS threads cost more than they give on p ≤ 12."""
+    s_count, n = y_all.shape
     p = params.no_periods
     for row, k in enumerate(evaluate):
         levels = seasonal_blocks(n, k, freq, params.b, params.w, p)
@@ -363,7 +393,7 @@ def farrington_flexible(
         y_k = y_all[:, k]
 
         fits = {}
-        for trend in ((True, False) if params.trend else (False,)):
+        for trend in (True, False) if params.trend else (False,):
             x, x0 = _design(levels, used, k, p, trend)
             fit, phi, _ = _fit_flexible(x, y, offset, mask, params)
             fits[trend] = (fit, phi, x0)
@@ -391,7 +421,7 @@ def farrington_flexible(
             pick = use_trend == trend
             dispersion = _dispersion(fit, params)
             eta = fit.beta @ x0 + offset_k
-            se = np.sqrt(np.einsum("p,spq,q->s", x0, fit.xtwx_inv, x0) * dispersion)
+            se = np.sqrt((x0 @ fit.xtwx_inv @ x0) * dispersion)
             final_beta = np.where(pick, eta, final_beta)
             final_se = np.where(pick, se, final_se)
             final_phi = np.where(pick, phi, final_phi)
@@ -400,11 +430,13 @@ def farrington_flexible(
         if params.threshold_method == "delta":
             mu0 = np.exp(final_beta)
             _, upper, prob, score = threshold_delta(
-                mu0, final_se * mu0, final_phi, params.powertrans, params.alpha, y_k)
+                mu0, final_se * mu0, final_phi, params.powertrans, params.alpha, y_k
+            )
             expected = mu0
         else:
             _, upper, prob, score = threshold_noufaily(
-                final_beta, final_se, final_phi, params.threshold_method, params.alpha, y_k)
+                final_beta, final_se, final_phi, params.threshold_method, params.alpha, y_k
+            )
             expected = np.exp(final_beta)
 
         cases, span = params.limit54
@@ -420,12 +452,15 @@ def farrington_flexible(
             out.alarm[row] = enough & (score > 1) & (y_k != 0)
         if not converged.all():
             out.notes.append(
-                f"period {k}: {int((~converged).sum())} series did not converge; no bound given")
+                f"period {k}: {int((~converged).sum())} series did not converge; no bound given"
+            )
     return out
 
 
 def fit_series_statsmodels(
-    y: npt.ArrayLike, x: npt.ArrayLike, weights: npt.ArrayLike | None = None,
+    y: npt.ArrayLike,
+    x: npt.ArrayLike,
+    weights: npt.ArrayLike | None = None,
     offset: npt.ArrayLike | None = None,
 ) -> tuple[FloatArray, float, FloatArray]:
     """One quasi-Poisson fit with statsmodels: (β, Pearson dispersion, hat values).
@@ -435,10 +470,13 @@ def fit_series_statsmodels(
     """
     import statsmodels.api as sm
 
-    model = sm.GLM(np.asarray(y, dtype=float), np.asarray(x, dtype=float),
-                   family=sm.families.Poisson(),
-                   var_weights=None if weights is None else np.asarray(weights, dtype=float),
-                   offset=None if offset is None else np.asarray(offset, dtype=float))
+    model = sm.GLM(
+        np.asarray(y, dtype=float),
+        np.asarray(x, dtype=float),
+        family=sm.families.Poisson(),
+        var_weights=None if weights is None else np.asarray(weights, dtype=float),
+        offset=None if offset is None else np.asarray(offset, dtype=float),
+    )
     res = model.fit(scale="X2", tol=IRLS_TOLERANCE)
     hat = res.get_influence().hat_matrix_diag
     return np.asarray(res.params), float(res.scale), np.asarray(hat)

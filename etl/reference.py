@@ -109,3 +109,12 @@ def value_wordings() -> pl.DataFrame:
     return _read("value_wordings.csv").with_columns(
         normalise_wording(pl.col("wording")).alias("wording_key")
     )
+
+
+@cache
+def force_population() -> pl.DataFrame | None:
+    """Residents per force area (`force_population.csv`), or None where it is not provided."""
+    path = REFERENCE_DIR / "force_population.csv"
+    if not path.exists():
+        return None
+    return pl.read_csv(path, schema_overrides={"population": pl.Float64})

@@ -199,3 +199,118 @@ core_street_crime = Table(
     Column("context", Text),
     Index("ix_core_street_crime_force_month", "reporting_force_id", "month_date"),
 )
+
+# --- out_: what `plait analyse` publishes. Every row belongs to one run, which records the
+# as-of period and the parameters used, so pages and reports read a consistent snapshot.
+
+out_analysis_run = Table(
+    "out_analysis_run",
+    metadata,
+    Column("run_id", Integer, primary_key=True, autoincrement=True),
+    Column("as_of_period", Date, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("incident_count", Integer, nullable=False),
+    Column("parameters", Text, nullable=False),
+)
+
+
+def _series_columns() -> list[Column]:  # type: ignore[type-arg]
+    return [
+        Column("run_id", Integer, ForeignKey("out_analysis_run.run_id"), nullable=False),
+        Column("series_id", String(120), nullable=False),
+        Column("frequency", String(10), nullable=False),
+        Column("level", String(20), nullable=False),
+        Column("unit", String(60), nullable=False),
+        Column("dimension", String(20), nullable=False),
+        Column("category", String(40), nullable=False),
+    ]
+
+
+out_exceedance = Table(
+    "out_exceedance",
+    metadata,
+    *_series_columns(),
+    Column("period", Date, nullable=False),
+    Column("observed_count", Integer, nullable=False),
+    Column("expected_count", Float),
+    Column("upperbound_count", Float),
+    Column("is_alarm", Boolean, nullable=False),
+    Column("method", String(20), nullable=False),
+    Index("ix_out_exceedance_run_series", "run_id", "series_id", "frequency", "period",
+          unique=True),
+)
+
+out_trend = Table(
+    "out_trend",
+    metadata,
+    *_series_columns(),
+    Column("n_periods", Integer),
+    Column("first_period", Date),
+    Column("last_period", Date),
+    Column("family", String(20)),
+    Column("change_per_year", Float),
+    Column("ci_low", Float),
+    Column("ci_high", Float),
+    Column("p_value", Float),
+    Column("dispersion", Float),
+    Column("note", Text),
+    Index("ix_out_trend_run_series", "run_id", "series_id", "frequency", unique=True),
+)
+
+out_period_change = Table(
+    "out_period_change",
+    metadata,
+    *_series_columns(),
+    Column("comparison", String(20), nullable=False),
+    Column("current_period", Date),
+    Column("previous_period", Date),
+    Column("current_count", Integer),
+    Column("previous_count", Integer),
+    Column("rate_ratio", Float),
+    Column("ci_low", Float),
+    Column("ci_high", Float),
+    Column("p_value", Float),
+    Column("note", Text),
+    Index("ix_out_period_change_run_series", "run_id", "series_id", "comparison",
+          unique=True),
+)
+
+out_funnel = Table(
+    "out_funnel",
+    metadata,
+    Column("run_id", Integer, ForeignKey("out_analysis_run.run_id"), nullable=False),
+    Column("first_period", Date, nullable=False),
+    Column("last_period", Date, nullable=False),
+    Column("denominator_kind", String(20), nullable=False),
+    Column("force_id", String(40), ForeignKey("ref_force.force_id"), nullable=False),
+    Column("observed_count", Integer, nullable=False),
+    Column("denominator", Float, nullable=False),
+    Column("rate", Float),
+    Column("national_rate", Float),
+    Column("z_score", Float),
+    Column("phi", Float),
+    Column("limit95_low", Float),
+    Column("limit95_high", Float),
+    Column("limit998_low", Float),
+    Column("limit998_high", Float),
+    Column("is_outside95", Boolean),
+    Column("is_outside998", Boolean),
+    Index("ix_out_funnel_run", "run_id", "denominator_kind", "force_id", unique=True),
+)
+
+out_campaign_rate_ratio = Table(
+    "out_campaign_rate_ratio",
+    metadata,
+    Column("run_id", Integer, ForeignKey("out_analysis_run.run_id"), nullable=False),
+    Column("level", String(20), nullable=False),
+    Column("unit", String(60), nullable=False),
+    Column("in_campaign_count", Integer),
+    Column("in_campaign_days", Integer),
+    Column("other_count", Integer),
+    Column("other_days", Integer),
+    Column("rate_ratio", Float),
+    Column("ci_low", Float),
+    Column("ci_high", Float),
+    Column("p_value", Float),
+    Index("ix_out_campaign_run", "run_id", "level", "unit", unique=True),
+)
