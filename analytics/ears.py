@@ -73,7 +73,8 @@ def ears_c(
             with np.errstate(divide="ignore", invalid="ignore"):
                 c2 = (y[:, t - lag] - mean_l) / np.maximum(sd_l, min_sigma)
             excess += np.maximum(0.0, c2 - 1)
-        upper = np.maximum(0.0, observed_t + sigma * (z - excess))
+        with np.errstate(invalid="ignore"):
+            upper = np.maximum(0.0, observed_t + sigma * (z - excess))
     else:
         upper = mean + z * sigma
     with np.errstate(invalid="ignore"):

@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 from typing import Annotated
 
+import polars as pl
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -118,8 +119,6 @@ def detect(
     evaluate: Annotated[int, typer.Option(help="Evaluate the last N periods of each series")] = 12,
 ) -> None:
     """Exceedance detection on a plain counts file (improved Farrington by default)."""
-    import polars as pl
-
     from analytics.exceedance import CountsError
     from analytics.exceedance import detect as run_detect
 
@@ -138,6 +137,54 @@ def detect(
         f"{result.results.height:,} periods evaluated in "
         f"{result.results['series_id'].n_unique():,} series: {alarms:,} alarms → {out}"
     )
+
+
+@app.command()
+def analyse(
+    db: DbOption = None,
+    as_of: Annotated[
+        str | None, typer.Option("--as-of", help="YYYY-MM; default the last month with data")
+    ] = None,
+) -> None:
+    """Run every model on every series and store the results in the warehouse."""
+    import datetime as dt
+
+    from analytics.analyse import compute, read_inputs, store
+    from etl.warehouse import make_engine, migrate
+
+    engine = make_engine(db or get_settings().db_url)
+    migrate(engine)
+    month = None
+    if as_of:
+        try:
+            month = dt.date.fromisoformat(f"{as_of}-01")
+        except ValueError as exc:
+            err.print(f"[red]--as-of {as_of!r} is not a month (YYYY-MM)[/red]")
+            raise typer.Exit(code=2) from exc
+    incidents, forces = read_inputs(engine)
+    try:
+        analysis = compute(incidents, forces, as_of=month)
+    except ValueError as exc:
+        err.print(f"[red]{exc}[/red]")
+        raise typer.Exit(code=1) from exc
+    for message in analysis.messages:
+        err.print(f"[yellow]{message}[/yellow]")
+    run_id = store(engine, analysis, incident_count=incidents.height)
+    table = Table(title=f"Analysis run {run_id}, as of {analysis.as_of:%Y-%m}")
+    table.add_column("result")
+    table.add_column("rows", justify="right")
+    table.add_column("of note", justify="right")
+    for name, frame in analysis.tables.items():
+        flag = ""
+        if name == "exceedance":
+            flag = f"{int(frame['alarm'].sum()):,} alarms"
+        elif name == "trend":
+            rising = frame.filter(pl.col("ci_low") > 1).height
+            flag = f"{rising:,} rising (CI above 1)"
+        elif name == "funnel":
+            flag = f"{int(frame['outside998'].fill_null(False).sum()):,} outside 99.8 %"
+        table.add_row(name, f"{frame.height:,}", flag)
+    console.print(table)
 
 
 def _reconciliation_table(reports: list) -> Table:  # type: ignore[type-arg]

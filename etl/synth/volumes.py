@@ -201,3 +201,20 @@ def background(model: RateModel, rng: random.Random, book: CrimeBook) -> None:
             member, venue, force = population.draw(rng, model.segments[i])
             group, channel = model.draw_offence(rng, force, m)
             book.add(Incident(model.days[i], force, member, venue, group, channel))
+
+
+def surge_months(threshold: float = 1.2) -> list[str]:
+    """Months the generator raised everywhere (national events, election campaigns).
+
+    They are real excesses that no planted episode explains, so detection scoring leaves
+    them out (`analytics.detection_scoring`).
+    """
+    from etl.synth.elections import ELECTIONS
+
+    months = {m for m, factor in EVENTS.items() if factor >= threshold}
+    for e in ELECTIONS:
+        day = e.dissolution
+        while day <= e.polling:
+            months.add(f"{day:%Y-%m}")
+            day += dt.timedelta(days=1)
+    return sorted(months)

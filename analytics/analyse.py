@@ -1,0 +1,218 @@
+"""`plait analyse`: every model on every series, stored as one run in the warehouse.
+
+`compute` is pure (frames in, frames out); `read_inputs` and `store` are the edges. A run
+records its as-of period and every parameter, so a page or a PDF can always say what it
+shows. The choices where the issue is silent:
+- as-of defaults to the last month with a reported incident; quarterly results use the
+  last complete quarter on or before it;
+- exceedances are evaluated for the 12 months and the 4 quarters up to the as-of period;
+- trends use the whole history up to as-of; period changes compare the quarter ending at
+  as-of with the previous quarter and with the same quarter a year before;
+- the funnel compares the forces that send returns over the 12 months to as-of, per
+  constituency (2024 boundaries, each constituency to its main force) and per million
+  residents (ONS mid-2020 estimates); a force with no constituency or no residents (BTP)
+  is not in it;
+- campaign rate ratios use every day of the history (national and by police region).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import json
+from dataclasses import dataclass, field
+
+import polars as pl
+from sqlalchemy import Engine, insert, select
+
+from analytics.campaigns import campaign_rate_ratio
+from analytics.count_series import SERIES_KEYS, Frequency, as_counts, count_series
+from analytics.exceedance import detect
+from analytics.farrington import FarringtonParams
+from analytics.funnel import funnel
+from analytics.trends import period_change, trend_per_year
+from etl import reference
+from etl.schema import (
+    core_incident,
+    out_analysis_run,
+    out_campaign_rate_ratio,
+    out_exceedance,
+    out_funnel,
+    out_period_change,
+    out_trend,
+    ref_force,
+)
+from etl.warehouse import insert_frame
+
+EVALUATE = {"month": 12, "quarter": 4}
+FREQ = {"month": 12, "quarter": 4}
+
+
+@dataclass
+class Analysis:
+    as_of: dt.date
+    parameters: dict[str, object]
+    tables: dict[str, pl.DataFrame]
+    messages: list[str] = field(default_factory=list)
+
+
+def read_inputs(engine: Engine) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Incidents (the columns the models use) and forces, from the warehouse."""
+    with engine.connect() as conn:
+        incidents = pl.read_database(
+            select(core_incident.c.incident_id, core_incident.c.reported_date,
+                   core_incident.c.force_id, core_incident.c.offence_group,
+                   core_incident.c.channel, core_incident.c.is_duplicate),
+            conn,
+            schema_overrides={"reported_date": pl.Date, "is_duplicate": pl.Boolean},
+        )
+        forces = pl.read_database(select(ref_force), conn)
+    return incidents.with_columns(pl.col("is_duplicate").cast(pl.Boolean)), forces
+
+
+def default_as_of(incidents: pl.DataFrame) -> dt.date:
+    latest = incidents["reported_date"].max()
+    if latest is None:
+        raise ValueError("the warehouse holds no incidents: run `plait ingest` first")
+    return dt.date(latest.year, latest.month, 1)  # type: ignore[union-attr]
+
+
+def _quarter_end(as_of: dt.date) -> dt.date:
+    """The start of the last complete quarter on or before the month `as_of`."""
+    quarter_start_month = (as_of.month - 1) // 3 * 3 + 1
+    if as_of.month == quarter_start_month + 2:
+        return dt.date(as_of.year, quarter_start_month, 1)
+    previous = dt.date(as_of.year, quarter_start_month, 1) - dt.timedelta(days=1)
+    return dt.date(previous.year, (previous.month - 1) // 3 * 3 + 1, 1)
+
+
+def denominators(forces: pl.DataFrame) -> dict[str, pl.DataFrame]:
+    """Constituencies per force (2024 boundaries) and residents in millions where known."""
+    seats = (
+        reference.constituencies()
+        .filter(pl.col("boundary_year") == 2024)
+        .group_by("force_id").len("denominator")
+        .with_columns(pl.col("denominator").cast(pl.Float64))
+    )
+    out = {"constituency": seats}
+    population = reference.force_population()
+    if population is not None:
+        out["million_population"] = population.select(
+            "force_id", (pl.col("population") / 1e6).alias("denominator"))
+    return {k: v.join(forces.select("force_id"), on="force_id") for k, v in out.items()}
+
+
+def compute(incidents: pl.DataFrame, forces: pl.DataFrame, as_of: dt.date | None = None,
+            params: dict[str, FarringtonParams] | None = None) -> Analysis:
+    """Exceedances, trends, period changes, funnel and campaign ratios for one as-of month."""
+    as_of = as_of or default_as_of(incidents)
+    params = params or {"month": FarringtonParams.monthly(),
+                        "quarter": FarringtonParams.quarterly()}
+    first = incidents["reported_date"].min()
+    if first is None:
+        raise ValueError("the warehouse holds no incidents: run `plait ingest` first")
+    upto = incidents.filter(pl.col("reported_date") < _next_month(as_of))
+    messages: list[str] = []
+    tables: dict[str, list[pl.DataFrame]] = {"exceedance": [], "trend": [], "period_change": []}
+    lasts: dict[Frequency, dt.date] = {"month": as_of, "quarter": _quarter_end(as_of)}
+    for freq in ("month", "quarter"):
+        series = count_series(upto, forces, freq, first, lasts[freq])  # type: ignore[arg-type]
+        keys = series.select("series_id", *SERIES_KEYS).unique("series_id")
+        found = detect(as_counts(series, freq), evaluate=EVALUATE[freq],  # type: ignore[arg-type]
+                       params=params[freq])
+        messages += [f"{freq}ly: {m}" for m in found.messages]
+        labels = series.select(
+            pl.col("period").alias("period_date"), as_counts(series, freq)["period"]
+        ).unique()
+        exceed = (
+            found.results.join(labels, on="period", how="left")
+            .drop("period")
+            .rename({"period_date": "period"})
+        )
+        tables["exceedance"].append(_tag(exceed, keys, freq))
+        counts = series.select("series_id", "period", "count")
+        tables["trend"].append(_tag(trend_per_year(counts, freq=FREQ[freq]), keys, freq))
+        if freq == "month":
+            tables["period_change"].append(
+                _tag(period_change(counts, freq=12, as_of=as_of), keys, freq))
+
+    year_start = _next_month(as_of).replace(year=_next_month(as_of).year - 1)
+    last_year = upto.filter(pl.col("reported_date") >= year_start)
+    reporting = forces.filter(pl.col("force_id").is_in(incidents["force_id"].unique().implode()))
+    force_counts = (
+        reporting.select("force_id")
+        .join(last_year.filter(~pl.col("is_duplicate")).group_by("force_id").len("count"),
+              on="force_id", how="left")
+        .with_columns(pl.col("count").fill_null(0))
+    )
+    funnels = []
+    for kind, denominator in denominators(reporting).items():
+        funnels.append(funnel(force_counts.join(denominator.select("force_id"), on="force_id"),
+                              denominator, per=kind).with_columns(  # type: ignore[arg-type]
+            pl.lit(kind).alias("denominator_kind"), pl.lit(year_start).alias("first_period"),
+            pl.lit(as_of).alias("last_period")))
+    regional = upto.filter(~pl.col("is_duplicate")).join(
+        forces.select("force_id", "police_region"), on="force_id", how="left")
+    campaigns = pl.concat([
+        campaign_rate_ratio(regional, None).with_columns(pl.lit("national").alias("level")),
+        campaign_rate_ratio(regional, "police_region").with_columns(
+            pl.lit("region").alias("level")),
+    ], how="diagonal_relaxed")
+    parameters: dict[str, object] = {
+        "farrington": {k: dataclasses.asdict(v) for k, v in params.items()},
+        "evaluate": EVALUATE,
+        "funnel_window": [year_start.isoformat(), as_of.isoformat()],
+        "trend": "trend_per_year(family='auto')",
+    }
+    return Analysis(
+        as_of=as_of,
+        parameters=parameters,
+        tables={
+            "exceedance": pl.concat(tables["exceedance"]),
+            "trend": pl.concat(tables["trend"], how="diagonal_relaxed"),
+            "period_change": pl.concat(tables["period_change"], how="diagonal_relaxed"),
+            "funnel": pl.concat(funnels, how="diagonal_relaxed"),
+            "campaign": campaigns,
+        },
+        messages=messages,
+    )
+
+
+def _next_month(day: dt.date) -> dt.date:
+    return dt.date(day.year + day.month // 12, day.month % 12 + 1, 1)
+
+
+def _tag(frame: pl.DataFrame, keys: pl.DataFrame, freq: str) -> pl.DataFrame:
+    return frame.join(keys, on="series_id", how="left").with_columns(
+        pl.lit(freq).alias("frequency"))
+
+
+def store(engine: Engine, analysis: Analysis, incident_count: int) -> int:
+    """Write one run and all its tables in one transaction; returns the run id."""
+    renames = {
+        "exceedance": {"observed": "observed_count", "expected": "expected_count",
+                       "upperbound": "upperbound_count", "alarm": "is_alarm"},
+        "funnel": {"count": "observed_count", "outside95": "is_outside95",
+                   "outside998": "is_outside998"},
+        "campaign": {},
+        "trend": {},
+        "period_change": {},
+    }
+    targets = {"exceedance": out_exceedance, "trend": out_trend,
+               "period_change": out_period_change, "funnel": out_funnel,
+               "campaign": out_campaign_rate_ratio}
+    with engine.begin() as conn:
+        run_id = conn.execute(
+            insert(out_analysis_run).values(
+                as_of_period=analysis.as_of,
+                created_at=dt.datetime.now(dt.UTC),
+                incident_count=incident_count,
+                parameters=json.dumps(analysis.parameters, default=str),
+            )
+        ).inserted_primary_key[0]
+        for name, frame in analysis.tables.items():
+            frame = frame.rename({k: v for k, v in renames[name].items() if k in frame.columns})
+            if name == "campaign":
+                frame = frame.rename({"group": "unit"}) if "group" in frame.columns else frame
+            insert_frame(conn, targets[name], frame.with_columns(pl.lit(run_id).alias("run_id")))
+    return int(run_id)
