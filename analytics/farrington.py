@@ -281,19 +281,24 @@ def _irls(x: FloatArray, y: FloatArray, weights: FloatArray, offset: FloatArray,
     converged = np.zeros(s_count, dtype=bool)
     ridge = np.eye(x.shape[1]) * 1e-12
     beta = np.zeros((s_count, x.shape[1]))
+    active = np.arange(s_count)
     for _ in range(IRLS_MAX_ITERATIONS):
-        z = eta - offset + (y - mu) / mu
-        w = prior * mu
+        ya, ma, pa, oa = y[active], mu[active], prior[active], offset[active]
+        z = eta[active] - oa + (ya - ma) / ma
+        w = pa * ma
         xtwz = (w * z) @ x
-        beta = np.linalg.solve(_xtwx(x, w) + ridge, xtwz[..., None])[..., 0]
-        eta = np.maximum(beta @ x.T + offset, -30.0)
-        mu = np.exp(eta)
+        beta[active] = np.linalg.solve(_xtwx(x, w) + ridge, xtwz[..., None])[..., 0]
+        eta[active] = np.maximum(beta[active] @ x.T + oa, -30.0)
+        mu[active] = ma = np.exp(eta[active])
         with np.errstate(divide="ignore", invalid="ignore"):
-            unit = np.where(y > 0, y * np.log(y / mu), 0.0) - (y - mu)
-        new_deviance = 2 * (prior * unit).sum(axis=1)
-        converged = np.abs(new_deviance - deviance) / (np.abs(new_deviance) + 0.1) < IRLS_TOLERANCE
-        deviance = new_deviance
-        if converged.all():
+            unit = np.where(ya > 0, ya * np.log(ya / ma), 0.0) - (ya - ma)
+        new_deviance = 2 * (pa * unit).sum(axis=1)
+        done = np.abs(new_deviance - deviance[active]) / (np.abs(new_deviance) + 0.1) < (
+            IRLS_TOLERANCE)
+        deviance[active] = new_deviance
+        converged[active] = done
+        active = active[~done]
+        if active.size == 0:
             break
     w = prior * mu
     xtwx_inv = np.linalg.inv(_xtwx(x, w) + ridge)
