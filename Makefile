@@ -1,4 +1,5 @@
-# `make run` builds the demo warehouse; `make test` runs every test. Both install into .venv.
+# `make run` builds and analyses the demo warehouse; `make test` runs every test.
+# Both install into .venv when pyproject.toml changes.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -6,7 +7,7 @@ STAMP := $(VENV)/.installed
 SAMPLE := data/sample
 DB ?= sqlite:///data/plait.db
 
-.PHONY: run test lint bench-ingest clean
+.PHONY: run test bench-ingest bench-exceedance clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -17,6 +18,7 @@ $(STAMP): pyproject.toml
 run: $(STAMP)
 	$(BIN)/plait synth --out $(SAMPLE) --seed 7 --start 2016-01 --end 2026-09
 	$(BIN)/plait ingest $(SAMPLE) --db $(DB) --report $(SAMPLE)/reconciliation.json
+	$(BIN)/plait analyse --db $(DB)
 
 test: $(STAMP)
 	$(BIN)/ruff check .
@@ -24,6 +26,9 @@ test: $(STAMP)
 
 bench-ingest: $(STAMP)
 	$(BIN)/python benchmarks/ingest/run.py
+
+bench-exceedance: $(STAMP)
+	$(BIN)/python benchmarks/exceedance/run.py
 
 clean:
 	rm -rf $(VENV) data/plait.db $(SAMPLE)
