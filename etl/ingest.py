@@ -78,7 +78,7 @@ def discover(paths: Iterable[Path]) -> list[Path]:
     return found
 
 
-def detect(path: Path) -> Detected:
+def detect(path: Path, data: bytes) -> Detected:
     """A data.police.uk street file by its header and name; a force return by its mapping."""
     if not path.exists():
         raise UnreadableFileError(path, "no such file")
@@ -86,7 +86,7 @@ def detect(path: Path) -> Detected:
     if fmt is None:
         raise UnreadableFileError(path, f"unknown file type '{path.suffix}' (csv, xlsx, jsonl)")
     if fmt == "csv" and police_uk.looks_like_street_name(path):
-        header = read_header(path, "csv")
+        header = read_header(path, "csv", data)
         if not police_uk.is_street_file(path, header):
             raise UnreadableFileError(
                 path,
@@ -97,7 +97,7 @@ def detect(path: Path) -> Detected:
     candidates = [m for m in all_mappings() if m.format == fmt]
     by_name = [m for m in candidates if m.matches_name(path)]
     for pool in (by_name, candidates):
-        fitting = [m for m in pool if _header_fits(path, m)]
+        fitting = [m for m in pool if _header_fits(path, m, data)]
         if len(fitting) == 1:
             return Detected("force_return", fitting[0].force_id, fitting[0])
         if len(fitting) > 1:
@@ -109,7 +109,7 @@ def detect(path: Path) -> Detected:
             )
     if by_name:
         m = by_name[0]
-        missing = sorted(set(m.source_columns) - set(_safe_header(path, m)))
+        missing = sorted(set(m.source_columns) - set(_safe_header(path, m, data)))
         raise UnreadableFileError(
             path, f"named like a {m.force_id} extract but columns are missing: {missing}"
         )
@@ -119,25 +119,25 @@ def detect(path: Path) -> Detected:
     )
 
 
-def _safe_header(path: Path, m: ForceMapping) -> list[str]:
+def _safe_header(path: Path, m: ForceMapping, data: bytes) -> list[str]:
     try:
         return read_header(
-            path, m.format, encoding=m.encoding, delimiter=m.delimiter, sheet=m.sheet
+            path, m.format, data, encoding=m.encoding, delimiter=m.delimiter, sheet=m.sheet
         )
     except (UnreadableFileError, UnicodeDecodeError, OSError):
         return []
 
 
-def _header_fits(path: Path, m: ForceMapping) -> bool:
-    return set(m.source_columns) <= set(_safe_header(path, m))
+def _header_fits(path: Path, m: ForceMapping, data: bytes) -> bool:
+    return set(m.source_columns) <= set(_safe_header(path, m, data))
 
 
-def read_force_return(path: Path, m: ForceMapping) -> pl.DataFrame:
+def read_force_return(path: Path, m: ForceMapping, data: bytes) -> pl.DataFrame:
     if m.format == "csv":
-        return read_csv_text(path, encoding=m.encoding, delimiter=m.delimiter)
+        return read_csv_text(path, data, encoding=m.encoding, delimiter=m.delimiter)
     if m.format == "xlsx":
-        return read_xlsx_text(path, sheet=m.sheet)
-    return read_jsonl_text(path)
+        return read_xlsx_text(path, data, sheet=m.sheet)
+    return read_jsonl_text(path, data)
 
 
 def ingest_paths(
@@ -160,8 +160,11 @@ def ingest_paths(
 
 def ingest_file(path: Path, engine: Engine, key: bytes, today: dt.date | None = None) -> FileReport:
     try:
-        found = detect(path)
-        digest = content_sha256(path)
+        if not path.is_file():
+            raise UnreadableFileError(path, "no such file")
+        data = path.read_bytes()
+        found = detect(path, data)
+        digest = content_sha256(data)
     except UnreadableFileError as exc:
         return FileReport(str(path), None, None, "failed", error=exc.reason)
     report = FileReport(str(path), found.kind, found.force_id, "loaded")
@@ -184,10 +187,10 @@ def ingest_file(path: Path, engine: Engine, key: bytes, today: dt.date | None = 
         return report
     try:
         if found.kind == "police_uk_street":
-            _load_street(path, digest, engine, report)
+            _load_street(path, data, digest, engine, report)
         else:
             assert found.mapping is not None
-            _load_force_return(path, digest, found.mapping, engine, key, report, today)
+            _load_force_return(path, data, digest, found.mapping, engine, key, report, today)
     except UnreadableFileError as exc:
         return FileReport(str(path), found.kind, found.force_id, "failed", error=exc.reason)
     except Exception as exc:  # the transaction rolled back; report and go on to the next file
@@ -222,8 +225,10 @@ def _register(
     return int(result.inserted_primary_key[0])
 
 
-def _load_street(path: Path, digest: str, engine: Engine, report: FileReport) -> None:
-    raw = read_csv_text(path)
+def _load_street(
+    path: Path, data: bytes, digest: str, engine: Engine, report: FileReport
+) -> None:
+    raw = read_csv_text(path, data)
     good, bad = police_uk.to_street_rows(raw)
     report.read, report.loaded, report.rejected = raw.height, good.height, bad.height
     with engine.begin() as conn:
@@ -242,6 +247,7 @@ def _load_street(path: Path, digest: str, engine: Engine, report: FileReport) ->
 
 def _load_force_return(
     path: Path,
+    data: bytes,
     digest: str,
     m: ForceMapping,
     engine: Engine,
@@ -249,7 +255,7 @@ def _load_force_return(
     report: FileReport,
     today: dt.date | None,
 ) -> None:
-    raw = read_force_return(path, m)
+    raw = read_force_return(path, m, data)
     mapped = to_canonical(raw, m, key, today=today)
     accepted, rejected = (
         mapped.accepted,

@@ -109,7 +109,7 @@ def to_street_rows(raw: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
     good = frame.filter(pl.col("field").is_null()).select(
         SOURCE_ROW, "crime_id", "month_date", "reported_by", "falls_within",
         "reporting_force_id", "location_force_id",
-        pl.col("lon_value").alias("longitude"), pl.col("lat_value").alias("latitude"),
+        "longitude", "latitude",
         "location", "lsoa_code", "lsoa_name", "crime_type", "last_outcome_category", "context",
     )
     bad = frame.filter(pl.col("field").is_not_null()).select(

@@ -8,7 +8,9 @@ is row 1 and the first record row 2; for JSON lines the first line is row 1.
 
 from __future__ import annotations
 
+import csv
 import hashlib
+import io
 import json
 from pathlib import Path
 
@@ -26,40 +28,58 @@ class UnreadableFileError(Exception):
         self.reason = reason
 
 
-def content_sha256(path: Path) -> str:
+def content_sha256(data: bytes) -> str:
     """Identity of a file for idempotent loads: the same bytes are never loaded twice."""
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+    return hashlib.sha256(data).hexdigest()
+
+
+def csv_header(path: Path, data: bytes, *, encoding: str = "utf-8",
+               delimiter: str = ",") -> list[str]:
+    """The first line only: telling a layout apart must not parse the whole file."""
+    first = data.removeprefix(b"\xef\xbb\xbf").split(b"\n", 1)[0].rstrip(b"\r")
+    try:
+        line = first.decode(encoding)
+    except UnicodeDecodeError as exc:
+        raise UnreadableFileError(
+            path, f"not valid {encoding} text (byte {exc.start}: {exc.reason})") from exc
+    return next(csv.reader([line], delimiter=delimiter), [])
 
 
 def read_header(
-    path: Path, fmt: str, *, encoding: str = "utf-8", delimiter: str = ",", sheet: str | None = None
+    path: Path,
+    fmt: str,
+    data: bytes,
+    *,
+    encoding: str = "utf-8",
+    delimiter: str = ",",
+    sheet: str | None = None,
 ) -> list[str]:
     """The column names only, cheaply, for telling which layout a file is in."""
     if fmt == "csv":
-        return read_csv_text(path, encoding=encoding, delimiter=delimiter, n_rows=0).columns[:-1]
+        return csv_header(path, data, encoding=encoding, delimiter=delimiter)
     if fmt == "xlsx":
-        return read_xlsx_text(path, sheet=sheet, n_rows=1).columns[:-1]
+        return read_xlsx_text(path, data, sheet=sheet, n_rows=1).columns[:-1]
     if fmt == "jsonl":
-        with path.open("rb") as fh:
-            first = fh.readline()
+        first = data.split(b"\n", 1)[0]
         try:
             obj = json.loads(first) if first.strip() else {}
-        except json.JSONDecodeError as exc:
-            raise UnreadableFileError(path, f"line 1 is not JSON ({exc.msg})") from exc
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            raise UnreadableFileError(path, f"line 1 is not JSON ({exc})") from exc
         return list(obj) if isinstance(obj, dict) else []
     raise ValueError(f"unknown format {fmt!r}")
 
 
 def read_csv_text(
-    path: Path, *, encoding: str = "utf-8", delimiter: str = ",", n_rows: int | None = None
+    path: Path,
+    data: bytes,
+    *,
+    encoding: str = "utf-8",
+    delimiter: str = ",",
+    n_rows: int | None = None,
 ) -> pl.DataFrame:
     """CSV → text columns; a cp1252 file is decoded first, since polars reads only UTF-8."""
     try:
-        raw = path.read_bytes()
+        raw = data
         if encoding != "utf-8":
             raw = raw.decode(encoding).encode("utf-8")
         else:
@@ -86,12 +106,12 @@ def read_csv_text(
 
 
 def read_xlsx_text(
-    path: Path, *, sheet: str | None = None, n_rows: int | None = None
+    path: Path, data: bytes, *, sheet: str | None = None, n_rows: int | None = None
 ) -> pl.DataFrame:
     """XLSX → text columns via fastexcel (calamine); numbers stay as their text, dates as ISO."""
     try:
         frame = pl.read_excel(
-            path,
+            data,
             sheet_name=sheet,
             engine="calamine",
             infer_schema_length=0,
@@ -102,10 +122,10 @@ def read_xlsx_text(
     return _with_row_numbers(frame, first_row=2)
 
 
-def read_jsonl_text(path: Path) -> pl.DataFrame:
+def read_jsonl_text(path: Path, data: bytes) -> pl.DataFrame:
     """JSON lines → text columns. A line that is not a JSON object fails the file, naming it."""
     records: list[dict[str, str | None]] = []
-    with path.open("rb") as fh:
+    with io.BytesIO(data) as fh:
         for number, line in enumerate(fh, start=1):
             if not line.strip():
                 continue

@@ -14,7 +14,7 @@ from pathlib import Path
 import polars as pl
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Connection, Engine, Table, create_engine, event, func, select
+from sqlalchemy import Connection, Engine, Float, Table, create_engine, event, func, select
 
 from etl import reference
 from etl.schema import (
@@ -69,9 +69,11 @@ def load_reference(conn: Connection) -> None:
         return
     insert_frame(conn, ref_force, reference.forces())
     insert_frame(
-        conn, ref_constituency, reference.constituencies()
+        conn,
+        ref_constituency,
+        reference.constituencies()
         .filter(pl.col("force_id").is_not_null())
-        .unique("constituency_code", keep="last", maintain_order=True)
+        .unique("constituency_code", keep="last", maintain_order=True),
     )
     insert_frame(conn, ref_offence_code, reference.ho_code_groups())
     wordings = reference.offence_taxonomy().unique("wording_key", keep="first", maintain_order=True)
@@ -92,13 +94,26 @@ def insert_frame(conn: Connection, table: Table, frame: pl.DataFrame) -> int:
 
 
 def _executemany(conn: Connection, table: Table, frame: pl.DataFrame) -> None:
-    """Through the DBAPI cursor: SQLAlchemy's per-row processing costs more than the insert."""
-    frame = frame.with_columns(
-        pl.col(c).dt.to_string("%Y-%m-%d")
-        for c, dtype in frame.schema.items()
-        if dtype == pl.Date
-    ).with_columns(
-        pl.col(c).cast(pl.Int8) for c, dtype in frame.schema.items() if dtype == pl.Boolean
+    """Through the DBAPI cursor: SQLAlchemy's per-row processing costs more than the insert.
+
+    Numbers that arrive as validated text (as COPY takes them) are parsed here, because
+    SQLite's own text-to-real conversion is not always correctly rounded.
+    """
+    floats = {c.name for c in table.columns if isinstance(c.type, Float)}
+    frame = (
+        frame.with_columns(
+            pl.col(c).cast(pl.Float64)
+            for c, t in frame.schema.items()
+            if c in floats and t == pl.String
+        )
+        .with_columns(
+            pl.col(c).dt.to_string("%Y-%m-%d")
+            for c, dtype in frame.schema.items()
+            if dtype == pl.Date
+        )
+        .with_columns(
+            pl.col(c).cast(pl.Int8) for c, dtype in frame.schema.items() if dtype == pl.Boolean
+        )
     )
     names = ", ".join(f'"{c}"' for c in frame.columns)
     marks = ", ".join("?" for _ in frame.columns)

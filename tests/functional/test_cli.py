@@ -43,7 +43,9 @@ def test_a_file_that_cannot_be_read_exits_non_zero_naming_it(
     tmp_path: Path, warehouse_url: str
 ) -> None:
     bad = tmp_path / "2024-01-kent-street.csv"
-    bad.write_bytes(b"Crime ID,Month\n\xff\xfe\n")
+    header = (b"Crime ID,Month,Reported by,Falls within,Longitude,Latitude,Location,LSOA code,"
+              b"LSOA name,Crime type,Last outcome category,Context\n")
+    bad.write_bytes(header + b",2024-01,Kent Police,Kent Police,\xff\xfe,,,,,,,\n")
     report = tmp_path / "report.json"
     result = runner.invoke(app, ["ingest", str(bad), "--db", warehouse_url,
                                  "--report", str(report)])
