@@ -29,10 +29,10 @@ def backend(request: pytest.FixtureRequest) -> str:
     return str(request.param)
 
 
-@pytest.fixture
-def warehouse_url(backend: str, tmp_path: Path) -> Iterator[str]:
+def fresh_warehouse_url(backend: str, folder: Path) -> Iterator[str]:
+    """Yield the URL of an empty warehouse on `backend`, then clean it away."""
     if backend == "sqlite":
-        yield f"sqlite:///{tmp_path / 'warehouse.db'}"
+        yield f"sqlite:///{folder / 'warehouse.db'}"
         return
     schema = f"t_{uuid.uuid4().hex[:12]}"
     admin = create_engine(POSTGRES_URL)
@@ -44,6 +44,11 @@ def warehouse_url(backend: str, tmp_path: Path) -> Iterator[str]:
         with admin.begin() as conn:
             conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
         admin.dispose()
+
+
+@pytest.fixture
+def warehouse_url(backend: str, tmp_path: Path) -> Iterator[str]:
+    yield from fresh_warehouse_url(backend, tmp_path)
 
 
 @pytest.fixture

@@ -21,7 +21,7 @@ from etl.mapping import all_mappings
 from etl.schema import core_incident, core_reject, metadata, raw_source_file
 from etl.synth import generate
 from etl.warehouse import make_engine, migrate
-from tests.conftest import TEST_KEY
+from tests.conftest import TEST_KEY, fresh_warehouse_url
 
 pytestmark = pytest.mark.integration
 TODAY = dt.date(2026, 11, 28)
@@ -44,7 +44,7 @@ def synth_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
 def loaded(request: pytest.FixtureRequest, synth_dir: Path,
            tmp_path_factory: pytest.TempPathFactory) -> Iterator[Loaded]:
-    url_fixture = _module_url(request.param, tmp_path_factory)
+    url_fixture = fresh_warehouse_url(request.param, tmp_path_factory.mktemp('wh'))
     url = next(url_fixture)
     engine = make_engine(url)
     migrate(engine)
@@ -52,26 +52,6 @@ def loaded(request: pytest.FixtureRequest, synth_dir: Path,
     yield Loaded(engine, reports, synth_dir)
     engine.dispose()
     next(url_fixture, None)
-
-
-def _module_url(backend: str, factory: pytest.TempPathFactory) -> Iterator[str]:
-    import uuid
-
-    from sqlalchemy import create_engine, text
-
-    from tests.conftest import POSTGRES_URL
-
-    if backend == "sqlite":
-        yield f"sqlite:///{factory.mktemp('wh') / 'warehouse.db'}"
-        return
-    schema = f"t_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(POSTGRES_URL)
-    with admin.begin() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    yield f"{POSTGRES_URL}?options=-csearch_path%3D{schema}"
-    with admin.begin() as conn:
-        conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-    admin.dispose()
 
 
 def _truth(out: Path, name: str) -> pl.DataFrame:
@@ -191,7 +171,7 @@ def test_sqlite_and_postgresql_hold_the_same_rows(
 ) -> None:
     frames = []
     for backend in ("sqlite", "postgresql"):
-        urls = _module_url(backend, tmp_path_factory)
+        urls = fresh_warehouse_url(backend, tmp_path_factory.mktemp('wh'))
         engine = make_engine(next(urls))
         migrate(engine)
         ingest_paths([synth_dir], engine, TEST_KEY, today=TODAY)
