@@ -10,14 +10,15 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Iterable
-from dataclasses import asdict, dataclass
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import polars as pl
 from sqlalchemy import Connection, Engine, select, update
 
 from etl import dedupe, police_uk
-from etl.force_return import to_canonical
+from etl.force_return import Mapped, to_canonical
 from etl.mapping import ForceMapping, all_mappings
 from etl.readers import (
     SOURCE_ROW,
@@ -148,58 +149,126 @@ def ingest_paths(
     on_file: Callable[[FileReport], None] | None = None,
     today: dt.date | None = None,
 ) -> list[FileReport]:
-    """Load every file; a file that fails leaves the warehouse as it was and the rest go on."""
-    reports = []
-    for path in discover(paths):
-        report = ingest_file(path, engine, key, today=today)
-        reports.append(report)
-        if on_file:
-            on_file(report)
+    """Load every file; a file that fails leaves the warehouse as it was and the rest go on.
+
+    The next file is read and validated in a second thread while the current one loads:
+    polars and the database driver both release the GIL, so the two overlap.
+    """
+    files = discover(paths)
+    reports: list[FileReport] = []
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        ahead = pool.submit(_prepare, files[0], engine, key, today) if files else None
+        for index in range(len(files)):
+            assert ahead is not None
+            prepared = ahead.result()
+            if index + 1 < len(files):
+                ahead = pool.submit(_prepare, files[index + 1], engine, key, today)
+            report = prepared if isinstance(prepared, FileReport) else _load(prepared, engine)
+            reports.append(report)
+            if on_file:
+                on_file(report)
     return reports
 
 
 def ingest_file(path: Path, engine: Engine, key: bytes, today: dt.date | None = None) -> FileReport:
+    prepared = _prepare(path, engine, key, today)
+    return prepared if isinstance(prepared, FileReport) else _load(prepared, engine)
+
+
+@dataclass
+class _Prepared:
+    """A file read, identified and validated: everything but what needs the warehouse."""
+
+    path: Path
+    digest: str
+    found: Detected
+    read: int
+    rows: pl.DataFrame
+    quarantine: list[pl.DataFrame] = field(default_factory=list)
+
+
+def _failed(path: Path, found: Detected | None, error: str) -> FileReport:
+    kind, force = (found.kind, found.force_id) if found else (None, None)
+    return FileReport(str(path), kind, force, "failed", error=error)
+
+
+def _already_loaded(
+    conn: Connection, path: Path, found: Detected, digest: str
+) -> FileReport | None:
+    row = conn.execute(
+        select(
+            raw_source_file.c.read_count,
+            raw_source_file.c.loaded_count,
+            raw_source_file.c.duplicate_count,
+            raw_source_file.c.rejected_count,
+        ).where(raw_source_file.c.content_sha256 == digest)
+    ).first()
+    if row is None:
+        return None
+    return FileReport(
+        str(path),
+        found.kind,
+        found.force_id,
+        "skipped",
+        error=f"already loaded (read {row[0]}, loaded {row[1]}, duplicate {row[2]}, "
+        f"rejected {row[3]})",
+    )
+
+
+def _prepare(
+    path: Path, engine: Engine, key: bytes, today: dt.date | None
+) -> _Prepared | FileReport:
+    found: Detected | None = None
     try:
         if not path.is_file():
             raise UnreadableFileError(path, "no such file")
         data = path.read_bytes()
         found = detect(path, data)
         digest = content_sha256(data)
-    except UnreadableFileError as exc:
-        return FileReport(str(path), None, None, "failed", error=exc.reason)
-    report = FileReport(str(path), found.kind, found.force_id, "loaded")
-    with engine.connect() as conn:
-        already = conn.execute(
-            select(
-                raw_source_file.c.read_count,
-                raw_source_file.c.loaded_count,
-                raw_source_file.c.duplicate_count,
-                raw_source_file.c.rejected_count,
-            ).where(raw_source_file.c.content_sha256 == digest)
-        ).first()
-    if already is not None:
-        report.status = "skipped"
-        report.read, report.loaded, report.duplicate, report.rejected = (0, 0, 0, 0)
-        report.error = (
-            f"already loaded (read {already[0]}, loaded {already[1]}, duplicate "
-            f"{already[2]}, rejected {already[3]})"
-        )
-        return report
-    try:
+        with engine.connect() as conn:
+            skipped = _already_loaded(conn, path, found, digest)
+        if skipped:
+            return skipped
         if found.kind == "police_uk_street":
-            _load_street(path, data, digest, engine, report)
-        else:
-            assert found.mapping is not None
-            _load_force_return(path, data, digest, found.mapping, engine, key, report, today)
+            raw = read_csv_text(path, data)
+            good, bad = police_uk.to_street_rows(raw)
+            return _Prepared(
+                path,
+                digest,
+                found,
+                raw.height,
+                good,
+                [bad.with_columns(pl.lit("rejected").alias("disposition"))],
+            )
+        assert found.mapping is not None
+        raw = read_force_return(path, found.mapping, data)
+        accepted, quarantine = _within_file(to_canonical(raw, found.mapping, key, today=today))
+        return _Prepared(path, digest, found, raw.height, accepted, quarantine)
     except UnreadableFileError as exc:
-        return FileReport(str(path), found.kind, found.force_id, "failed", error=exc.reason)
+        return _failed(path, found, exc.reason)
+    except Exception as exc:  # a file we cannot make sense of must not stop the others
+        return _failed(path, found, f"could not be read: {type(exc).__name__}: {exc}")
+
+
+def _load(prepared: _Prepared, engine: Engine) -> FileReport:
+    """One transaction per file: all its rows are in, or none are."""
+    found = prepared.found
+    report = FileReport(
+        str(prepared.path), found.kind, found.force_id, "loaded", read=prepared.read
+    )
+    try:
+        with engine.begin() as conn:
+            skipped = _already_loaded(conn, prepared.path, found, prepared.digest)
+            if skipped:
+                return skipped
+            if found.kind == "police_uk_street":
+                _load_street(conn, prepared, report)
+            else:
+                assert found.mapping is not None
+                _load_force_return(conn, prepared, found.mapping, report)
     except Exception as exc:  # the transaction rolled back; report and go on to the next file
-        return FileReport(
-            str(path),
-            found.kind,
-            found.force_id,
-            "failed",
-            error=f"load failed and was rolled back: {type(exc).__name__}: {exc}",
+        return _failed(
+            prepared.path, found, f"load failed and was rolled back: {type(exc).__name__}: {exc}"
         )
     return report
 
@@ -225,70 +294,42 @@ def _register(
     return int(result.inserted_primary_key[0])
 
 
-def _load_street(
-    path: Path, data: bytes, digest: str, engine: Engine, report: FileReport
-) -> None:
-    raw = read_csv_text(path, data)
-    good, bad = police_uk.to_street_rows(raw)
-    report.read, report.loaded, report.rejected = raw.height, good.height, bad.height
-    with engine.begin() as conn:
-        file_id = _register(conn, path, digest, report, None)
-        insert_frame(
-            conn, core_street_crime, good.with_columns(pl.lit(file_id).alias("source_file_id"))
-        )
-        insert_frame(
-            conn,
-            core_reject,
-            bad.with_columns(
-                pl.lit(file_id).alias("source_file_id"), pl.lit("rejected").alias("disposition")
-            ),
-        )
-
-
-def _load_force_return(
-    path: Path,
-    data: bytes,
-    digest: str,
-    m: ForceMapping,
-    engine: Engine,
-    key: bytes,
-    report: FileReport,
-    today: dt.date | None,
-) -> None:
-    raw = read_force_return(path, m, data)
-    mapped = to_canonical(raw, m, key, today=today)
-    accepted, rejected = (
-        mapped.accepted,
-        mapped.rejected.with_columns(pl.lit("rejected").alias("disposition")),
+def _load_street(conn: Connection, prepared: _Prepared, report: FileReport) -> None:
+    [bad] = prepared.quarantine
+    report.loaded, report.rejected = prepared.rows.height, bad.height
+    file_id = _register(conn, prepared.path, prepared.digest, report, None)
+    insert_frame(
+        conn, core_street_crime, prepared.rows.with_columns(pl.lit(file_id).alias("source_file_id"))
     )
+    insert_frame(conn, core_reject, bad.with_columns(pl.lit(file_id).alias("source_file_id")))
 
-    repeats = dedupe.within_file_repeats(
-        pl.concat(
-            [accepted.select(SOURCE_ROW, "row_hash"), rejected.select(SOURCE_ROW, "row_hash")]
-        )
+
+def _within_file(mapped: Mapped) -> tuple[pl.DataFrame, list[pl.DataFrame]]:
+    """Repeated rows and reused references inside one file, before the warehouse is asked."""
+    accepted = mapped.accepted
+    rejected = mapped.rejected.with_columns(pl.lit("rejected").alias("disposition"))
+    both = pl.concat(
+        [
+            accepted.select(SOURCE_ROW, "row_hash", "incident_id"),
+            rejected.select(SOURCE_ROW, "row_hash", "incident_id"),
+        ]
     )
+    repeats = dedupe.within_file_repeats(both.select(SOURCE_ROW, "row_hash"))
     repeat_rows = set(repeats[SOURCE_ROW].to_list())
     first_of = dict(repeats.iter_rows())
     quarantine = [rejected.filter(~pl.col(SOURCE_ROW).is_in(repeat_rows))]
-    moved = pl.concat([accepted.select(SOURCE_ROW), rejected.select(SOURCE_ROW)]).filter(
-        pl.col(SOURCE_ROW).is_in(repeat_rows)
-    )
-    if moved.height:
+    if repeat_rows:
         quarantine.append(
             _duplicates(
-                pl.concat(
-                    [
-                        accepted.select(SOURCE_ROW, "incident_id"),
-                        rejected.select(SOURCE_ROW, "incident_id"),
-                    ]
-                ).filter(pl.col(SOURCE_ROW).is_in(repeat_rows)),
+                both.filter(pl.col(SOURCE_ROW).is_in(repeat_rows)).select(
+                    SOURCE_ROW, "incident_id"
+                ),
                 "force_ref",
                 lambda r: f"force_ref: exact duplicate of row {first_of[r]}",
                 "duplicate",
             )
         )
     accepted = accepted.filter(~pl.col(SOURCE_ROW).is_in(repeat_rows))
-
     reused = dedupe.reused_references(accepted)
     if reused.height:
         first = dict(zip(reused[SOURCE_ROW], reused["first_row"], strict=True))
@@ -304,61 +345,61 @@ def _load_force_return(
             )
         )
         accepted = accepted.filter(~pl.col(SOURCE_ROW).is_in(reused[SOURCE_ROW].implode()))
+    return accepted, quarantine
 
-    with engine.begin() as conn:
-        existing = pl.DataFrame(
-            conn.execute(
-                select(
-                    core_incident.c.incident_id,
-                    raw_source_file.c.file_name,
-                    core_incident.c.source_row,
-                )
-                .join(raw_source_file)
-                .where(core_incident.c.force_id == m.force_id)
-            ).all(),
-            schema={"incident_id": pl.String, "file_name": pl.String, "old_row": pl.Int64},
-            orient="row",
-        )
-        resent = accepted.join(existing, on="incident_id", how="inner")
-        if resent.height:
-            where = {
-                r: f"{f} row {o}"
-                for r, f, o in resent.select(SOURCE_ROW, "file_name", "old_row").iter_rows()
-            }
-            quarantine.append(
-                _duplicates(
-                    resent.select(SOURCE_ROW, "incident_id"),
-                    "force_ref",
-                    lambda r: f"force_ref: incident already loaded from {where[r]}",
-                    "duplicate",
-                )
-            )
-            accepted = accepted.join(existing, on="incident_id", how="anti")
 
-        accepted, relinks = _mark_transfers(conn, accepted)
-        quarantined = pl.concat(quarantine, how="diagonal_relaxed")
-        report.read = raw.height
-        report.duplicate = (
-            int(accepted["is_duplicate"].sum())
-            + quarantined.filter(pl.col("disposition") == "duplicate").height
-        )
-        report.rejected = quarantined.filter(pl.col("disposition") == "rejected").height
-        report.loaded = accepted.height - int(accepted["is_duplicate"].sum())
-        if report.read != report.loaded + report.duplicate + report.rejected:
-            raise RuntimeError(f"{path}: rows do not reconcile ({report})")
-        file_id = _register(conn, path, digest, report, m.records_system)
-        insert_frame(
-            conn, core_incident, accepted.with_columns(pl.lit(file_id).alias("source_file_id"))
-        )
-        insert_frame(
-            conn, core_reject, quarantined.with_columns(pl.lit(file_id).alias("source_file_id"))
-        )
-        for transferred_id, receiver_id in relinks.iter_rows():
-            conn.execute(
-                update(core_incident)
-                .where(core_incident.c.incident_id == transferred_id)
-                .values(duplicate_of=receiver_id)
+def _load_force_return(
+    conn: Connection, prepared: _Prepared, m: ForceMapping, report: FileReport
+) -> None:
+    accepted, quarantine = prepared.rows, list(prepared.quarantine)
+    existing = pl.DataFrame(
+        conn.execute(
+            select(
+                core_incident.c.incident_id, raw_source_file.c.file_name, core_incident.c.source_row
             )
+            .join(raw_source_file)
+            .where(core_incident.c.force_id == m.force_id)
+        ).all(),
+        schema={"incident_id": pl.String, "file_name": pl.String, "old_row": pl.Int64},
+        orient="row",
+    )
+    resent = accepted.join(existing, on="incident_id", how="inner")
+    if resent.height:
+        where = {
+            r: f"{f} row {o}"
+            for r, f, o in resent.select(SOURCE_ROW, "file_name", "old_row").iter_rows()
+        }
+        quarantine.append(
+            _duplicates(
+                resent.select(SOURCE_ROW, "incident_id"),
+                "force_ref",
+                lambda r: f"force_ref: incident already loaded from {where[r]}",
+                "duplicate",
+            )
+        )
+        accepted = accepted.join(existing, on="incident_id", how="anti")
+
+    accepted, relinks = _mark_transfers(conn, accepted)
+    quarantined = pl.concat(quarantine, how="diagonal_relaxed")
+    transferred = int(accepted["is_duplicate"].sum())
+    report.duplicate = transferred + quarantined.filter(pl.col("disposition") == "duplicate").height
+    report.rejected = quarantined.filter(pl.col("disposition") == "rejected").height
+    report.loaded = accepted.height - transferred
+    if report.read != report.loaded + report.duplicate + report.rejected:
+        raise RuntimeError(f"{prepared.path}: rows do not reconcile ({report})")
+    file_id = _register(conn, prepared.path, prepared.digest, report, m.records_system)
+    insert_frame(
+        conn, core_incident, accepted.with_columns(pl.lit(file_id).alias("source_file_id"))
+    )
+    insert_frame(
+        conn, core_reject, quarantined.with_columns(pl.lit(file_id).alias("source_file_id"))
+    )
+    for transferred_id, receiver_id in relinks.iter_rows():
+        conn.execute(
+            update(core_incident)
+            .where(core_incident.c.incident_id == transferred_id)
+            .values(duplicate_of=receiver_id)
+        )
 
 
 def _duplicates(
