@@ -185,6 +185,19 @@ def analyse(
             flag = f"{int(frame['outside998'].fill_null(False).sum()):,} outside 99.8 %"
         table.add_row(name, f"{frame.height:,}", flag)
     console.print(table)
+    latest = analysis.tables["exceedance"].filter(
+        (pl.col("period") == analysis.as_of) & pl.col("alarm") & (pl.col("frequency") == "month")
+    ).sort(pl.col("level").replace({"national": "0", "region": "1", "force": "2"}), "series_id")
+    if latest.height:
+        alarms = Table(title=f"Exceedances in {analysis.as_of:%B %Y} (monthly)")
+        for name in ("series", "observed", "expected", "upper bound", "method"):
+            alarms.add_column(name, justify="left" if name in ("series", "method") else "right")
+        for row in latest.head(15).iter_rows(named=True):
+            alarms.add_row(row["series_id"], f"{row['observed']}", f"{row['expected']:.1f}",
+                           f"{row['upperbound']:.0f}", row["method"])
+        if latest.height > 15:
+            alarms.add_row(f"… and {latest.height - 15} more in the warehouse", "", "", "", "")
+        console.print(alarms)
 
 
 def _reconciliation_table(reports: list) -> Table:  # type: ignore[type-arg]
