@@ -12,15 +12,17 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import os
-import platform
 import shutil
 import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
 
 import polars as pl
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from machine import describe
 
 from analytics.analyse import read_inputs
 from analytics.count_series import as_counts, count_series
@@ -48,16 +50,6 @@ for (id in ids) {
 }
 cat(proc.time()[["elapsed"]] - t0, "\\n")
 """
-
-
-def machine() -> str:
-    cpu = "unknown CPU"
-    for line in Path("/proc/cpuinfo").read_text().splitlines():
-        if line.startswith("model name"):
-            cpu = line.split(":", 1)[1].strip()
-            break
-    mem = int(Path("/proc/meminfo").read_text().split()[1]) / 1024 / 1024
-    return f"{cpu}, {os.cpu_count()} cores, {mem:.0f} GiB RAM, Python {platform.python_version()}"
 
 
 def r_seconds(counts: pl.DataFrame, n_series: int) -> tuple[float, float] | None:
@@ -124,7 +116,7 @@ def main() -> None:
         "",
         f"## exceedance — {dt.datetime.now(dt.UTC):%a %d %b %Y %H:%M UTC}",
         "",
-        f"- machine: {machine()}",
+        f"- machine: {describe()}",
         f"- data: `plait synth --seed {args.seed} --scale {args.scale}` (2016-01..2026-09), "
         f"through ingest; {incidents.height:,} incidents; {n_series:,} monthly series × "
         f"{evaluate} evaluated months = {n_series * evaluate:,} points per method; "

@@ -24,7 +24,6 @@ import argparse
 import datetime as dt
 import json
 import os
-import platform
 import subprocess
 import sys
 import time
@@ -32,7 +31,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import generate_street
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import polars as pl
+from machine import describe
 
 REPO = Path(__file__).resolve().parents[2]
 DATA_DIR = REPO / "benchmarks" / "data" / "street"
@@ -229,22 +231,6 @@ def ensure_data(data: Path, rows: int, year: int, seed: int) -> None:
     )
 
 
-def machine() -> str:
-    cpu = "unknown CPU"
-    for line in Path("/proc/cpuinfo").read_text().splitlines():
-        if line.startswith("model name"):
-            cpu = line.split(":", 1)[1].strip()
-            break
-    mem_kb = 0
-    for line in Path("/proc/meminfo").read_text().splitlines():
-        if line.startswith("MemTotal:"):
-            mem_kb = int(line.split()[1])
-    return (
-        f"{cpu}, {os.cpu_count()} cores, {mem_kb / 1024**2:.0f} GiB RAM; "
-        f"Python {platform.python_version()}, polars {pl.__version__}"
-    )
-
-
 def postgres_version(pg_url: str) -> str:
     from sqlalchemy import create_engine, make_url, text
 
@@ -293,7 +279,7 @@ def report(results: list[Measurement], data: Path, rows: int, pg_url: str | None
     lines = [
         f"## ingest — {when}",
         "",
-        f"- machine: {machine()}" + (f"; PostgreSQL {postgres_version(pg_url)}" if pg_url else ""),
+        f"- machine: {describe()}" + (f"; PostgreSQL {postgres_version(pg_url)}" if pg_url else ""),
         f"- data: {rows:,} street rows in {len(files)} files, {size_mb:,.0f} MB "
         f"(benchmarks/ingest/generate_street.py, data.police.uk layout)",
         f"- commit: {commit()}",
