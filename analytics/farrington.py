@@ -459,7 +459,6 @@ def _evaluate(y_all: FloatArray, pop: FloatArray | None, freq: int, evaluate: li
             out.notes.append(
                 f"period {k}: {int((~converged).sum())} series did not converge; no bound given"
             )
-    return out
 
 
 def fit_series_statsmodels(

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import polars as pl
 from sqlalchemy import Connection, Engine, select, update
+from sqlalchemy.exc import SQLAlchemyError
 
 from etl import dedupe, police_uk
 from etl.force_return import Mapped, to_canonical
@@ -225,8 +226,11 @@ def _prepare(
         data = path.read_bytes()
         found = detect(path, data)
         digest = content_sha256(data)
-        with engine.connect() as conn:
-            skipped = _already_loaded(conn, path, found, digest)
+        try:  # an early look saves parsing a file loaded before; _load asks again anyway
+            with engine.connect() as conn:
+                skipped = _already_loaded(conn, path, found, digest)
+        except SQLAlchemyError:
+            skipped = None
         if skipped:
             return skipped
         if found.kind == "police_uk_street":
