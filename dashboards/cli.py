@@ -119,9 +119,12 @@ def detect(
     evaluate: Annotated[int, typer.Option(help="Evaluate the last N periods of each series")] = 12,
 ) -> None:
     """Exceedance detection on a plain counts file (improved Farrington by default)."""
-    from analytics.exceedance import CountsError
+    from analytics.exceedance import METHODS, CountsError
     from analytics.exceedance import detect as run_detect
 
+    if method not in METHODS:
+        err.print(f"[red]--method {method!r} is not one of {', '.join(METHODS)}[/red]")
+        raise typer.Exit(code=2)
     try:
         frame = pl.read_csv(counts, infer_schema=False)
         result = run_detect(frame, method=method, evaluate=evaluate, freq=freq)  # type: ignore[arg-type]

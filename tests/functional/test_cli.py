@@ -53,3 +53,33 @@ def test_a_file_that_cannot_be_read_exits_non_zero_naming_it(
     assert str(bad) in result.output
     [row] = json.loads(report.read_text())
     assert row["status"] == "failed" and "utf-8" in row["error"]
+
+
+def test_detect_writes_the_contract_csv(tmp_path: Path) -> None:
+    import numpy as np
+    import polars as pl
+
+    rng = np.random.default_rng(11)
+    counts = rng.poisson(9, 132)
+    counts[-1] = 45
+    periods = [f"{2015 + i // 12}-{i % 12 + 1:02d}" for i in range(132)]
+    source = tmp_path / "counts.csv"
+    pl.DataFrame({"series_id": "s", "period": periods, "count": counts}).write_csv(source)
+    out = tmp_path / "out.csv"
+
+    result = runner.invoke(app, ["detect", "--counts", str(source), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    text = out.read_text().splitlines()
+    assert text[0] == "series_id,period,observed,expected,upperbound,alarm,method"
+    assert len(text) == 13
+    assert text[-1].startswith("s,2025-12,45,") and text[-1].endswith(",true,farrington")
+    assert all(line.split(",")[5] in ("true", "false") for line in text[1:])
+
+    bad_method = runner.invoke(app, ["detect", "--counts", str(source), "--out", str(out),
+                                     "--method", "cusum"])
+    assert bad_method.exit_code == 2
+    broken = tmp_path / "broken.csv"
+    broken.write_text("series_id,period,count\ns,2024-01,-3\n")
+    bad_file = runner.invoke(app, ["detect", "--counts", str(broken), "--out", str(out)])
+    assert bad_file.exit_code == 1
+    assert "row 2, field count" in bad_file.output
