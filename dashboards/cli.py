@@ -188,19 +188,66 @@ def analyse(
             flag = f"{int(frame['outside998'].fill_null(False).sum()):,} outside 99.8 %"
         table.add_row(name, f"{frame.height:,}", flag)
     console.print(table)
-    latest = analysis.tables["exceedance"].filter(
-        (pl.col("period") == analysis.as_of) & pl.col("alarm") & (pl.col("frequency") == "month")
-    ).sort(pl.col("level").replace({"national": "0", "region": "1", "force": "2"}), "series_id")
+    latest = (
+        analysis.tables["exceedance"]
+        .filter(
+            (pl.col("period") == analysis.as_of)
+            & pl.col("alarm")
+            & (pl.col("frequency") == "month")
+        )
+        .sort(pl.col("level").replace({"national": "0", "region": "1", "force": "2"}), "series_id")
+    )
     if latest.height:
         alarms = Table(title=f"Exceedances in {analysis.as_of:%B %Y} (monthly)")
         for name in ("series", "observed", "expected", "upper bound", "method"):
             alarms.add_column(name, justify="left" if name in ("series", "method") else "right")
         for row in latest.head(15).iter_rows(named=True):
-            alarms.add_row(row["series_id"], f"{row['observed']}", f"{row['expected']:.1f}",
-                           f"{row['upperbound']:.0f}", row["method"])
+            alarms.add_row(
+                row["series_id"],
+                f"{row['observed']}",
+                f"{row['expected']:.1f}",
+                f"{row['upperbound']:.0f}",
+                row["method"],
+            )
         if latest.height > 15:
             alarms.add_row(f"… and {latest.height - 15} more in the warehouse", "", "", "", "")
         console.print(alarms)
+
+
+@app.command()
+def link(
+    incidents: Annotated[
+        Path, typer.Option("--incidents", help="Canonical incidents: CSV or Parquet")
+    ],
+    out: Annotated[Path, typer.Option("--out", help="Output CSV: incident_id,series_id,score")],
+) -> None:
+    """Link incidents into cross-border series (one offender or campaign, many forces)."""
+    from analytics.linkage import link as run_link
+
+    try:
+        if incidents.suffix.lower() == ".parquet":
+            frame = pl.read_parquet(incidents)
+        else:
+            frame = pl.read_csv(incidents, infer_schema=False).with_columns(
+                pl.col("reported_date").str.to_date()
+            )
+        result = run_link(frame)
+    except (pl.exceptions.PolarsError, OSError, KeyError) as exc:
+        err.print(f"[red]{incidents}:[/red] {exc}")
+        raise typer.Exit(code=1) from exc
+    out.parent.mkdir(parents=True, exist_ok=True)
+    result.assignments.write_csv(out)
+    series = result.series
+    console.print(
+        f"{result.assignments.height:,} incidents → {series.height:,} series of two or "
+        f"more ({int(series['size'].sum()) if series.height else 0:,} incidents) → {out}"
+    )
+    table = Table(title="Largest series")
+    for name in ("series", "incidents", "forces", "why"):
+        table.add_column(name)
+    for row in series.head(10).iter_rows(named=True):
+        table.add_row(row["series_id"], str(row["size"]), str(row["n_forces"]), row["reason"])
+    console.print(table)
 
 
 def _reconciliation_table(reports: list) -> Table:  # type: ignore[type-arg]

@@ -83,3 +83,30 @@ def test_detect_writes_the_contract_csv(tmp_path: Path) -> None:
     bad_file = runner.invoke(app, ["detect", "--counts", str(broken), "--out", str(out)])
     assert bad_file.exit_code == 1
     assert "row 2, field count" in bad_file.output
+
+
+def test_link_writes_one_row_per_incident(tmp_path: Path) -> None:
+    import polars as pl
+
+    rows = []
+    for i in range(12):
+        in_series = i < 4
+        rows.append({
+            "incident_id": f"force{i % 3}:{i}", "force_id": f"force{i % 3}", "force_ref": str(i),
+            "reported_date": f"2025-03-{i + 1:02d}", "channel": "email" if in_series else "letter",
+            "platform": "", "victim_role": "mp", "victim_id": f"v{i}",
+            "suspect_keys": "k1" if in_series else "",
+            "summary": ('Email signed "Democracy dies in silence - N.O.T.A."' if in_series
+                        else f"Letter number {i} about a local planning matter {i * 7}"),
+        })
+    source = tmp_path / "incidents.csv"
+    pl.DataFrame(rows).write_csv(source)
+    out = tmp_path / "series.csv"
+    result = runner.invoke(app, ["link", "--incidents", str(source), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    got = pl.read_csv(out)
+    assert got.columns == ["incident_id", "series_id", "score"]
+    assert sorted(got["incident_id"].to_list()) == sorted(r["incident_id"] for r in rows)
+    series = got.filter(pl.col("incident_id").is_in([r["incident_id"] for r in rows[:4]]))
+    assert series["series_id"].n_unique() == 1
+    assert got["series_id"].n_unique() == 1 + 8

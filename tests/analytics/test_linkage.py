@@ -1,0 +1,91 @@
+"""Series linkage: the metrics on hand-made partitions, and the model on planted series."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from analytics.linkage import link
+from analytics.linkage_metrics import score_partition
+from etl.ingest import ingest_paths
+from etl.schema import core_incident
+from etl.synth import generate
+from etl.warehouse import make_engine, migrate
+from tests.conftest import TEST_KEY
+
+
+def _partition(true: list[str], predicted: list[str], forces: list[str]) -> pl.DataFrame:
+    return pl.DataFrame({"incident_id": [str(i) for i in range(len(true))], "force_id": forces,
+                         "true_series": true, "predicted_series": predicted})
+
+
+@pytest.mark.unit
+def test_perfect_partition_scores_one() -> None:
+    s = score_partition(_partition(["a", "a", "b", "c"], ["x", "x", "y", "z"],
+                                   ["f1", "f2", "f1", "f1"]))
+    assert (s.pair_precision, s.pair_recall, s.pair_f1, s.bcubed_f1, s.cross_force_recall) == (
+        1.0, 1.0, 1.0, 1.0, 1.0)
+
+
+@pytest.mark.unit
+def test_pair_counts_from_the_contingency_table() -> None:
+    # true {0,1,2} {3}; predicted {0,1} {2,3}: 1 of 3 true pairs found, 1 of 2 predicted right
+    s = score_partition(_partition(["a", "a", "a", "b"], ["x", "x", "y", "y"],
+                                   ["f1", "f2", "f2", "f1"]))
+    assert s.true_pairs == 3 and s.predicted_pairs == 2
+    assert s.pair_precision == pytest.approx(0.5)
+    assert s.pair_recall == pytest.approx(1 / 3)
+    # cross-force true pairs: (0,1), (0,2); found: (0,1)
+    assert s.cross_force_pairs == 2
+    assert s.cross_force_recall == pytest.approx(0.5)
+    assert s.bcubed_precision == pytest.approx((1 + 1 + 0.5 + 0.5) / 4)
+
+
+@pytest.fixture(scope="module")
+def planted(tmp_path_factory: pytest.TempPathFactory) -> pl.DataFrame:
+    out = tmp_path_factory.mktemp("synth")
+    generate(out, seed=7)
+    engine = make_engine(f"sqlite:///{tmp_path_factory.mktemp('wh') / 'w.db'}")
+    migrate(engine)
+    ingest_paths([out], engine, TEST_KEY, today=dt.date(2026, 11, 28))
+    with engine.connect() as conn:
+        incidents = pl.read_database(core_incident.select(), conn, infer_schema_length=None)
+    engine.dispose()
+    truth = pl.read_csv(Path(out) / "truth" / "incidents.csv", infer_schema=False).select(
+        pl.concat_str("force_id", pl.lit(":"), "force_ref").alias("incident_id"), "series_id"
+    ).unique("incident_id")
+    return (
+        incidents.filter(~pl.col("is_duplicate").cast(pl.Boolean))
+        .join(truth, on="incident_id", how="left")
+        .with_columns(pl.coalesce("series_id", "incident_id").alias("true_series"))
+    )
+
+
+@pytest.mark.integration
+def test_planted_series_are_found_across_forces(planted: pl.DataFrame) -> None:
+    """Thresholds sit a little under today's figures (benchmarks/RESULTS.md, link)."""
+    result = link(planted)
+    assert result.assignments.height == planted.height
+    assert result.assignments["incident_id"].n_unique() == planted.height
+    assert result.assignments["score"].is_between(0, 1).all()
+    scores = score_partition(
+        planted.select("incident_id", "force_id", "true_series").join(
+            result.assignments.rename({"series_id": "predicted_series"}), on="incident_id"))
+    assert scores.pair_f1 >= 0.8
+    assert scores.bcubed_f1 >= 0.95
+    assert scores.cross_force_recall >= 0.65
+    assert result.series["reason"].str.contains("shared suspect keys").all()
+
+
+@pytest.mark.integration
+def test_the_force_is_not_evidence(planted: pl.DataFrame) -> None:
+    """Renaming every force leaves the series unchanged."""
+    a = link(planted).assignments
+    renamed = planted.with_columns(pl.lit("elsewhere").alias("force_id"))
+    b = link(renamed).assignments
+    pairs_a = a.group_by("series_id").agg(pl.col("incident_id").sort()).sort("incident_id")
+    pairs_b = b.group_by("series_id").agg(pl.col("incident_id").sort()).sort("incident_id")
+    assert pairs_a["incident_id"].to_list() == pairs_b["incident_id"].to_list()
