@@ -63,6 +63,7 @@ class LinkModel:
 
     intercept: float
     weights: dict[str, float]
+    threshold: float = THRESHOLD
 
     def logit(self, pairs: pl.DataFrame) -> pl.Expr:
         return pl.lit(self.intercept) + pl.sum_horizontal(
@@ -70,13 +71,14 @@ class LinkModel:
 
     def save(self, path: Path = MODEL_PATH) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps({"intercept": self.intercept, "weights": self.weights},
-                                   indent=2) + "\n")
+        path.write_text(json.dumps({"intercept": self.intercept, "weights": self.weights,
+                                    "threshold": self.threshold}, indent=2) + "\n")
 
     @classmethod
     def load(cls, path: Path = MODEL_PATH) -> LinkModel:
         data = json.loads(path.read_text())
-        return cls(float(data["intercept"]), {k: float(v) for k, v in data["weights"].items()})
+        return cls(float(data["intercept"]), {k: float(v) for k, v in data["weights"].items()},
+                   float(data.get("threshold", THRESHOLD)))
 
 
 @dataclass
@@ -231,10 +233,11 @@ def _cluster(n: int, pairs: pl.DataFrame, threshold: float) -> np.ndarray:
 
 
 def link(incidents: pl.DataFrame, model: LinkModel | None = None,
-         threshold: float = THRESHOLD) -> Linkage:
+         threshold: float | None = None) -> Linkage:
     """Series for canonical incidents (incident_id, force_id, reported_date, channel,
     platform, victim_id, victim_role, suspect_keys, summary)."""
     model = model or LinkModel.load()
+    threshold = model.threshold if threshold is None else threshold
     frame = _prepare(incidents)
     pairs = candidate_pairs(frame)
     pairs = pairs.with_columns(

@@ -26,6 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from machine import describe
 
 from analytics.linkage import (
+    THRESHOLD,
     LinkModel,
     _key_pairs,
     _prepare,
@@ -74,6 +75,14 @@ def train(seed: int) -> None:
         truth, left_on="right", right_on="idx", suffix="_r")
     same = labelled["true_series"] == labelled["true_series_r"]
     model = train_model(labelled, same)
+    best = (0.0, THRESHOLD)
+    for threshold in (0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9):
+        found = link(incidents, model, threshold=threshold).assignments
+        f1 = score_partition(incidents.select("incident_id", "force_id", "true_series").join(
+            found.rename({"series_id": "predicted_series"}), on="incident_id")).pair_f1
+        print(f"  threshold {threshold}: pairwise F1 {f1:.3f} on the training seed")
+        best = max(best, (f1, threshold))
+    model = LinkModel(model.intercept, model.weights, best[1])
     model.save()
     print(f"trained on {labelled.height:,} candidate pairs ({int(same.sum()):,} linked), "
           f"seed {seed}: {model}")

@@ -74,9 +74,9 @@ def test_planted_series_are_found_across_forces(planted: pl.DataFrame) -> None:
     scores = score_partition(
         planted.select("incident_id", "force_id", "true_series").join(
             result.assignments.rename({"series_id": "predicted_series"}), on="incident_id"))
-    assert scores.pair_f1 >= 0.8
+    assert scores.pair_f1 >= 0.83
     assert scores.bcubed_f1 >= 0.95
-    assert scores.cross_force_recall >= 0.65
+    assert scores.cross_force_recall >= 0.85
     assert result.series["reason"].str.contains("shared suspect keys").all()
 
 

@@ -93,11 +93,16 @@ def test_link_writes_one_row_per_incident(tmp_path: Path) -> None:
         in_series = i < 4
         rows.append({
             "incident_id": f"force{i % 3}:{i}", "force_id": f"force{i % 3}", "force_ref": str(i),
-            "reported_date": f"2025-03-{i + 1:02d}", "channel": "email" if in_series else "letter",
+            "reported_date": f"2025-03-{i + 1:02d}" if in_series else f"20{14 + i}-0{1 + i % 9}-15",
+            "channel": "email" if in_series else ("letter", "phone", "in_person")[i % 3],
             "platform": "", "victim_role": "mp", "victim_id": f"v{i}",
             "suspect_keys": "k1" if in_series else "",
             "summary": ('Email signed "Democracy dies in silence - N.O.T.A."' if in_series
-                        else f"Letter number {i} about a local planning matter {i * 7}"),
+                        else ("Graffiti on the office window", "Abusive call about bins",
+                              "Shouted at during a surgery", "Card left on the car",
+                              "Complaint escalated to threats", "Voicemail in capitals",
+                              "Leaflet defaced and posted back", "Caller refused to give name"
+                              )[i - 4]),
         })
     source = tmp_path / "incidents.csv"
     pl.DataFrame(rows).write_csv(source)
