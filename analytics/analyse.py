@@ -30,6 +30,7 @@ from analytics.count_series import SERIES_KEYS, Frequency, as_counts, count_seri
 from analytics.exceedance import detect
 from analytics.farrington import FarringtonParams
 from analytics.funnel import funnel
+from analytics.linkage import link
 from analytics.trends import period_change, trend_per_year
 from etl import reference
 from etl.schema import (
@@ -39,6 +40,8 @@ from etl.schema import (
     out_exceedance,
     out_funnel,
     out_period_change,
+    out_series,
+    out_series_member,
     out_trend,
     ref_force,
 )
@@ -68,6 +71,20 @@ def read_inputs(engine: Engine) -> tuple[pl.DataFrame, pl.DataFrame]:
         )
         forces = pl.read_database(select(ref_force), conn)
     return incidents.with_columns(pl.col("is_duplicate").cast(pl.Boolean)), forces
+
+
+def read_link_inputs(engine: Engine) -> pl.DataFrame:
+    """The canonical incidents linkage needs (a transferred copy is not a second crime)."""
+    cols = ("incident_id", "force_id", "reported_date", "channel", "platform", "victim_id",
+            "victim_role", "suspect_keys", "summary")
+    with engine.connect() as conn:
+        frame = pl.read_database(
+            select(*(core_incident.c[c] for c in cols)).where(
+                core_incident.c.is_duplicate.is_(False)),
+            conn,
+            schema_overrides={"reported_date": pl.Date},
+        )
+    return frame
 
 
 def default_as_of(incidents: pl.DataFrame) -> dt.date:
@@ -103,7 +120,8 @@ def denominators(forces: pl.DataFrame) -> dict[str, pl.DataFrame]:
 
 
 def compute(incidents: pl.DataFrame, forces: pl.DataFrame, as_of: dt.date | None = None,
-            params: dict[str, FarringtonParams] | None = None) -> Analysis:
+            params: dict[str, FarringtonParams] | None = None,
+            link_incidents: pl.DataFrame | None = None) -> Analysis:
     """Exceedances, trends, period changes, funnel and campaign ratios for one as-of month."""
     as_of = as_of or default_as_of(incidents)
     params = params or {"month": FarringtonParams.monthly(),
@@ -164,10 +182,20 @@ def compute(incidents: pl.DataFrame, forces: pl.DataFrame, as_of: dt.date | None
         "funnel_window": [year_start.isoformat(), as_of.isoformat()],
         "trend": "trend_per_year(family='auto')",
     }
+    series_tables: dict[str, pl.DataFrame] = {}
+    if link_incidents is not None:
+        linked = link(link_incidents.filter(pl.col("reported_date") < _next_month(as_of)))
+        series_tables = {
+            "series": linked.series.select(
+                "series_id", pl.col("size").alias("incident_count"),
+                pl.col("n_forces").alias("force_count"), "reason"),
+            "series_member": linked.assignments,
+        }
+        parameters["linkage"] = "data/models/linkage.json"
     return Analysis(
         as_of=as_of,
         parameters=parameters,
-        tables={
+        tables=series_tables | {
             "exceedance": pl.concat(tables["exceedance"]),
             "trend": pl.concat(tables["trend"], how="diagonal_relaxed"),
             "period_change": pl.concat(tables["period_change"], how="diagonal_relaxed"),
@@ -197,10 +225,13 @@ def store(engine: Engine, analysis: Analysis, incident_count: int) -> int:
         "campaign": {},
         "trend": {},
         "period_change": {},
+        "series": {},
+        "series_member": {},
     }
     targets = {"exceedance": out_exceedance, "trend": out_trend,
                "period_change": out_period_change, "funnel": out_funnel,
-               "campaign": out_campaign_rate_ratio}
+               "campaign": out_campaign_rate_ratio, "series": out_series,
+               "series_member": out_series_member}
     with engine.begin() as conn:
         run_id = conn.execute(
             insert(out_analysis_run).values(

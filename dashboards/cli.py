@@ -152,7 +152,7 @@ def analyse(
     """Run every model on every series and store the results in the warehouse."""
     import datetime as dt
 
-    from analytics.analyse import compute, read_inputs, store
+    from analytics.analyse import compute, read_inputs, read_link_inputs, store
     from etl.warehouse import make_engine, migrate
 
     engine = make_engine(db or get_settings().db_url)
@@ -166,7 +166,8 @@ def analyse(
             raise typer.Exit(code=2) from exc
     incidents, forces = read_inputs(engine)
     try:
-        analysis = compute(incidents, forces, as_of=month)
+        analysis = compute(incidents, forces, as_of=month,
+                           link_incidents=read_link_inputs(engine))
     except ValueError as exc:
         err.print(f"[red]{exc}[/red]")
         raise typer.Exit(code=1) from exc
@@ -184,6 +185,8 @@ def analyse(
         elif name == "trend":
             rising = frame.filter(pl.col("ci_low") > 1).height
             flag = f"{rising:,} rising (CI above 1)"
+        elif name == "series":
+            flag = f"{int(frame['incident_count'].sum()):,} incidents in series"
         elif name == "funnel":
             flag = f"{int(frame['outside998'].fill_null(False).sum()):,} outside 99.8 %"
         table.add_row(name, f"{frame.height:,}", flag)

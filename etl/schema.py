@@ -313,3 +313,24 @@ out_campaign_rate_ratio = Table(
     Column("p_value", Float),
     Index("ix_out_campaign_run", "run_id", "level", "unit", unique=True),
 )
+
+out_series = Table(
+    "out_series",
+    metadata,
+    Column("run_id", Integer, ForeignKey("out_analysis_run.run_id"), nullable=False),
+    Column("series_id", String(160), nullable=False),
+    Column("incident_count", Integer, nullable=False),
+    Column("force_count", Integer, nullable=False),
+    Column("reason", Text, nullable=False),
+    Index("ix_out_series_run", "run_id", "series_id", unique=True),
+)
+
+out_series_member = Table(
+    "out_series_member",
+    metadata,
+    Column("run_id", Integer, ForeignKey("out_analysis_run.run_id"), nullable=False),
+    Column("incident_id", String(120), nullable=False),
+    Column("series_id", String(160), nullable=False),
+    Column("score", Float, nullable=False),
+    Index("ix_out_series_member_run", "run_id", "incident_id", unique=True),
+)

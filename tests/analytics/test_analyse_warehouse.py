@@ -14,7 +14,14 @@ from typer.testing import CliRunner
 from analytics.analyse import Analysis, compute, read_inputs, store
 from dashboards.cli import app
 from etl.ingest import ingest_paths
-from etl.schema import out_analysis_run, out_exceedance, out_funnel, out_trend
+from etl.schema import (
+    core_incident,
+    out_analysis_run,
+    out_exceedance,
+    out_funnel,
+    out_series_member,
+    out_trend,
+)
 from etl.synth import generate
 from etl.warehouse import make_engine, migrate
 from tests.conftest import TEST_KEY
@@ -106,5 +113,12 @@ def test_plait_analyse_command(synth_warehouse: str, tmp_path: Path) -> None:
                                       "2026-03"])
     assert result.exit_code == 0, result.output
     assert "as of 2026-03" in result.output
+    engine = make_engine(f"sqlite:///{db}")
+    members = _read(engine, out_series_member)
+    incidents = _read(engine, core_incident)
+    engine.dispose()
+    kept = incidents.filter(~pl.col("is_duplicate").cast(pl.Boolean)
+                            & (pl.col("reported_date").cast(pl.String) < "2026-04"))
+    assert sorted(members["incident_id"].to_list()) == sorted(kept["incident_id"].to_list())
     bad = CliRunner().invoke(app, ["analyse", "--db", f"sqlite:///{db}", "--as-of", "March"])
     assert bad.exit_code == 2
