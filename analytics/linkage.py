@@ -299,14 +299,33 @@ def _reasons(frame: pl.DataFrame, assignments: pl.DataFrame,
         frame.select(pl.col("idx").alias("left"), "incident_id"), on="left"
     ).join(assignments.select("incident_id", "series_id"), on="incident_id").group_by(
         "series_id").agg(pl.col("text_similarity").mean().alias("text"))
-    summary = summary.join(text, on="series_id", how="left")
+    phrase = (
+        joined.with_columns(
+            pl.col("signature").str.replace_all(r"[^\p{L}\p{N} ]+", "").str.strip_chars()
+            .alias("phrase"))
+        .filter(pl.col("phrase") != "")
+        .group_by("series_id", "phrase").len("phrase_n")
+        .sort("phrase_n", "phrase", descending=[True, False])
+        .unique("series_id", keep="first")
+    )
+    summary = summary.join(text, on="series_id", how="left").join(
+        phrase, on="series_id", how="left")
+    quoted = pl.when(pl.col("phrase_n") >= 2).then(
+        pl.format("; phrase '{}' in {} of {}", pl.col("phrase").str.slice(0, 60),
+                  pl.col("phrase_n"), pl.col("size"))).otherwise(pl.lit(""))
     return summary.select(
         "series_id", "size", "n_forces",
-        pl.format(
-            "{} shared suspect keys; MO text {}% alike on average; {} in {} of {}; {} victims "
-            "in {} forces over {} days",
-            pl.col("shared_keys"), (pl.col("text").fill_null(0) * 100).round(0).cast(pl.Int64),
-            pl.col("channel"), pl.col("channel_n"), pl.col("size"), pl.col("n_victims"),
-            pl.col("n_forces"), (pl.col("last") - pl.col("first")).dt.total_days() + 1,
+        pl.concat_str(
+            pl.format(
+                "{} shared suspect keys; MO text {}% alike on average",
+                pl.col("shared_keys"),
+                (pl.col("text").fill_null(0) * 100).round(0).cast(pl.Int64),
+            ),
+            quoted,
+            pl.format(
+                "; {} in {} of {}; {} victims in {} forces over {} days",
+                pl.col("channel"), pl.col("channel_n"), pl.col("size"), pl.col("n_victims"),
+                pl.col("n_forces"), (pl.col("last") - pl.col("first")).dt.total_days() + 1,
+            ),
         ).alias("reason"),
     ).sort("size", descending=True)
