@@ -89,3 +89,22 @@ def test_the_force_is_not_evidence(planted: pl.DataFrame) -> None:
     pairs_a = a.group_by("series_id").agg(pl.col("incident_id").sort()).sort("incident_id")
     pairs_b = b.group_by("series_id").agg(pl.col("incident_id").sort()).sort("incident_id")
     assert pairs_a["incident_id"].to_list() == pairs_b["incident_id"].to_list()
+
+
+@pytest.mark.integration
+def test_series_members_without_any_shared_key_are_still_linked(planted: pl.DataFrame) -> None:
+    """Offenders reveal identifiers only sometimes: text and timing must carry those pairs."""
+    result = link(planted).assignments
+    members = planted.filter(pl.col("true_series") != pl.col("incident_id")).select(
+        "incident_id", "true_series",
+        pl.col("suspect_keys").fill_null("").str.split(";").alias("keys"))
+    pairs = members.join(members, on="true_series", suffix="_r").filter(
+        pl.col("incident_id") < pl.col("incident_id_r"))
+    keyless = pairs.filter(
+        pl.col("keys").list.set_intersection(pl.col("keys_r"))
+        .list.eval(pl.element().filter(pl.element() != "")).list.len() == 0)
+    assert keyless.height > 100
+    found = keyless.join(result.rename({"series_id": "a"}), on="incident_id").join(
+        result.rename({"incident_id": "incident_id_r", "series_id": "b"}), on="incident_id_r")
+    recall = found.filter(pl.col("a") == pl.col("b")).height / keyless.height
+    assert recall >= 0.8
