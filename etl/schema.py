@@ -67,13 +67,20 @@ ref_constituency = Table(
     Column("police_region", String(40), nullable=False),
 )
 
+def _classification() -> list[Column | CheckConstraint]:  # type: ignore[type-arg]
+    """What a code or a wording resolves to: one offence group, maybe a hate strand."""
+    return [
+        Column("offence_group", String(40), nullable=False),
+        Column("hate_strand", String(40)),
+        _one_of("offence_group", CANONICAL_VALUES["offence_group"]),
+    ]
+
+
 ref_offence_code = Table(
     "ref_offence_code",
     metadata,
     Column("ho_code", String(40), primary_key=True),
-    Column("offence_group", String(40), nullable=False),
-    Column("hate_strand", String(40)),
-    _one_of("offence_group", CANONICAL_VALUES["offence_group"]),
+    *_classification(),
 )
 
 ref_offence_wording = Table(
@@ -82,9 +89,7 @@ ref_offence_wording = Table(
     Column("wording_key", String(200), primary_key=True),
     Column("wording", String(200), nullable=False),
     Column("ho_code", String(40)),
-    Column("offence_group", String(40), nullable=False),
-    Column("hate_strand", String(40)),
-    _one_of("offence_group", CANONICAL_VALUES["offence_group"]),
+    *_classification(),
 )
 
 raw_source_file = Table(
