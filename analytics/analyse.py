@@ -136,11 +136,11 @@ def compute(incidents: pl.DataFrame, forces: pl.DataFrame, as_of: dt.date | None
     for freq in ("month", "quarter"):
         series = count_series(upto, forces, freq, first, lasts[freq])  # type: ignore[arg-type]
         keys = series.select("series_id", *SERIES_KEYS).unique("series_id")
-        found = detect(as_counts(series, freq), evaluate=EVALUATE[freq],  # type: ignore[arg-type]
-                       params=params[freq])
+        counts_file = as_counts(series, freq)  # type: ignore[arg-type]
+        found = detect(counts_file, evaluate=EVALUATE[freq], params=params[freq])
         messages += [f"{freq}ly: {m}" for m in found.messages]
-        labels = series.select(
-            pl.col("period").alias("period_date"), as_counts(series, freq)["period"]
+        labels = pl.DataFrame(
+            {"period_date": series["period"], "period": counts_file["period"]}
         ).unique()
         exceed = (
             found.results.join(labels, on="period", how="left")
