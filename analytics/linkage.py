@@ -2,18 +2,19 @@
 
 The design follows `shared/notes/series-linkage.md` §3, in three steps that never compare
 all pairs:
-1. candidate pairs by blocking: a shared suspect key (keyed hash of an email, phone,
-   handle, handle stem or name), near-identical modus-operandi text (character n-gram
-   TF-IDF, the k nearest neighbours above a cosine floor), and the same victim within 30
-   days; a block larger than `MAX_BLOCK` is a stock value, not evidence, and is skipped;
-2. a pair score: logistic regression on evidence an analyst can read (shared keys, text
-   similarity, time gap, same channel, same platform, same victim, same victim role). The
-   force is never evidence. The weights are learned from `plait synth` truth by
-   `train_model` and kept in `data/models/linkage.json`; each pair's score splits into
-   per-feature contributions, which the reasons quote;
-3. clustering: edges above the threshold form components; inside a component, average
-   linkage on 1 − score cuts chains, so one strong bridge does not merge two series.
+1. candidate pairs by blocking and their evidence (`analytics.linkage_evidence`): shared
+   suspect keys, near-identical quoted phrases (MinHash-LSH), the same victim within 30 days;
+2. a pair score: logistic regression on comparison levels an analyst can read (shared keys,
+   keys that conflict, phrase similarity, time apart, platform, victim). The force is never
+   evidence. The weights are learned from `plait synth` truth by `train_model` and kept in
+   `data/models/linkage.json`; each pair's score splits into per-level contributions, which
+   the reasons and the search quote;
+3. clustering (`analytics.linkage_cluster`): correlation clustering of the pair log-odds,
+   so one strong bridge does not merge two series and a pair blocking never proposed is no
+   evidence either way.
 Every incident ends in exactly one series; one in no series gets a series of its own.
+Besides the batch `link`, `search` ranks the incidents most like a few seed incidents and
+`attach` places new incidents into stored series without reclustering the old ones.
 """
 
 from __future__ import annotations
@@ -24,37 +25,13 @@ from pathlib import Path
 
 import numpy as np
 import polars as pl
-from scipy.cluster.hierarchy import fcluster, linkage
-from scipy.sparse import csr_matrix
-from scipy.sparse.csgraph import connected_components
-from scipy.spatial.distance import squareform
-from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 
+from analytics.linkage_cluster import cluster
+from analytics.linkage_evidence import FEATURES, evidence, explain, prepare
+
 MODEL_PATH = Path(__file__).resolve().parents[1] / "data" / "models" / "linkage.json"
-# Comparison levels, as in Fellegi–Sunter: each pair falls in one level per comparison and
-# each level has its own learned weight, so similarity need not act linearly.
-FEATURES: tuple[str, ...] = (
-    "keys_1",
-    "keys_2_plus",
-    "signature_mid",
-    "signature_high",
-    "text_mid",
-    "text_high",
-    "days_8_30",
-    "days_31_180",
-    "days_over_180",
-    "same_channel",
-    "same_platform",
-    "same_victim",
-    "same_victim_role",
-)
-MAX_BLOCK = 200
-TEXT_NEIGHBOURS = 20
-TEXT_FLOOR = 0.3
-VICTIM_WINDOW_DAYS = 30
 THRESHOLD = 0.5
-PLACEHOLDER = r"\[(?:name|email|phone|postcode|url|handle)\]"
 
 
 @dataclass(frozen=True)
@@ -65,9 +42,12 @@ class LinkModel:
     weights: dict[str, float]
     threshold: float = THRESHOLD
 
-    def logit(self, pairs: pl.DataFrame) -> pl.Expr:
+    def logit(self) -> pl.Expr:
         return pl.lit(self.intercept) + pl.sum_horizontal(
             pl.col(f).cast(pl.Float64) * w for f, w in self.weights.items())
+
+    def score(self, pairs: pl.DataFrame) -> pl.DataFrame:
+        return pairs.with_columns((1 / (1 + (-self.logit()).exp())).alias("score"))
 
     def save(self, path: Path = MODEL_PATH) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -88,148 +68,21 @@ class Linkage:
     series: pl.DataFrame  # series_id, size, n_forces, reason
 
 
-def _prepare(incidents: pl.DataFrame) -> pl.DataFrame:
-    keys = pl.col("suspect_keys")
-    if incidents.schema.get("suspect_keys") == pl.String:
-        keys = pl.col("suspect_keys").str.split(";")
-    return incidents.with_row_index("idx").with_columns(
-        keys.list.eval(pl.element().filter(pl.element() != "")).fill_null([]).alias("keys"),
-        pl.col("summary").fill_null("").str.replace_all(PLACEHOLDER, " ").str.to_lowercase()
-        .alias("text"),
-        pl.col("summary").fill_null("").str.extract_all(r"\"[^\"]{6,}\"|'[^']{6,}'")
-        .list.join(" ").str.to_lowercase().alias("signature"),
-        pl.col("reported_date").cast(pl.Date),
-    )
-
-
-def _key_pairs(frame: pl.DataFrame) -> pl.DataFrame:
-    exploded = frame.select("idx", pl.col("keys").alias("key")).explode("key").drop_nulls()
-    sizes = exploded.group_by("key").len("n").filter(pl.col("n").is_between(2, MAX_BLOCK))
-    members = exploded.join(sizes.select("key"), on="key")
-    return (
-        members.join(members, on="key", suffix="_r")
-        .filter(pl.col("idx") < pl.col("idx_r"))
-        .group_by(pl.col("idx").alias("left"), pl.col("idx_r").alias("right"))
-        .agg(pl.len().alias("shared_keys"))
-    )
-
-
-def _vectors(texts: list[str]) -> csr_matrix:
-    """Character n-grams survive typos and punctuation games; IDF mutes stock phrases."""
-    if not any(texts):
-        return csr_matrix((len(texts), 1))
-    return TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5), sublinear_tf=True
-                           ).fit_transform(texts)
-
-
-def _neighbours(vectors: csr_matrix) -> pl.DataFrame:
-    """The k most similar incidents of each, above the floor (chunked sparse products)."""
-    lefts: list[int] = []
-    rights: list[int] = []
-    for start in range(0, vectors.shape[0], 2000):
-        block = (vectors[start : start + 2000] @ vectors.T).toarray()
-        for offset, row in enumerate(block):
-            i = start + offset
-            row[i] = 0.0
-            top = np.argpartition(-row, min(TEXT_NEIGHBOURS, row.size - 1))[:TEXT_NEIGHBOURS]
-            for j in top[row[top] >= TEXT_FLOOR]:
-                lefts.append(min(i, int(j)))
-                rights.append(max(i, int(j)))
-    return pl.DataFrame({"left": lefts, "right": rights},
-                        schema={"left": pl.UInt32, "right": pl.UInt32}).unique()
-
-
-def _victim_pairs(frame: pl.DataFrame) -> pl.DataFrame:
-    victims = frame.select("idx", "victim_id", "reported_date").drop_nulls("victim_id")
-    sizes = victims.group_by("victim_id").len("n").filter(pl.col("n") <= MAX_BLOCK)
-    victims = victims.join(sizes.select("victim_id"), on="victim_id")
-    return (
-        victims.join(victims, on="victim_id", suffix="_r")
-        .filter((pl.col("idx") < pl.col("idx_r"))
-                & ((pl.col("reported_date_r") - pl.col("reported_date")).dt.total_days().abs()
-                   <= VICTIM_WINDOW_DAYS))
-        .select(pl.col("idx").alias("left"), pl.col("idx_r").alias("right"))
-    )
-
-
-def candidate_pairs(frame: pl.DataFrame) -> pl.DataFrame:
-    """Blocked pairs with their evidence (the FEATURES columns)."""
-    keys = _key_pairs(frame)
-    text_vectors = _vectors(frame["text"].to_list())
-    signature_vectors = _vectors(frame["signature"].to_list())
-    pairs = pl.concat(
-        [keys.select("left", "right"), _neighbours(text_vectors),
-         _neighbours(signature_vectors), _victim_pairs(frame)],
-        how="vertical_relaxed",
-    ).unique()
-    pairs = pairs.join(keys, on=["left", "right"], how="left").with_columns(
-        pl.col("shared_keys").fill_null(0))
-    left = pairs["left"].to_numpy()
-    right = pairs["right"].to_numpy()
-
-    def similarity(vectors: csr_matrix) -> np.ndarray:
-        return np.asarray(vectors[left].multiply(vectors[right]).sum(axis=1)).ravel()
-
-    attrs = frame.select("idx", "reported_date", "channel", "platform", "victim_id",
-                         "victim_role")
-    pairs = (
-        pairs.with_columns(pl.Series("text_similarity", similarity(text_vectors)),
-                           pl.Series("signature_similarity", similarity(signature_vectors)))
-        .join(attrs, left_on="left", right_on="idx")
-        .join(attrs, left_on="right", right_on="idx", suffix="_r")
-    )
-    days = (pl.col("reported_date_r") - pl.col("reported_date")).dt.total_days().abs()
-    return pairs.select(
-        "left", "right", "shared_keys", "text_similarity", "signature_similarity",
-        days.alias("days_apart"),
-        (pl.col("shared_keys") == 1).alias("keys_1"),
-        (pl.col("shared_keys") >= 2).alias("keys_2_plus"),
-        pl.col("signature_similarity").is_between(0.5, 0.8, closed="left").alias("signature_mid"),
-        (pl.col("signature_similarity") >= 0.8).alias("signature_high"),
-        pl.col("text_similarity").is_between(0.5, 0.8, closed="left").alias("text_mid"),
-        (pl.col("text_similarity") >= 0.8).alias("text_high"),
-        days.is_between(8, 30).alias("days_8_30"),
-        days.is_between(31, 180).alias("days_31_180"),
-        (days > 180).alias("days_over_180"),
-        (pl.col("channel") == pl.col("channel_r")).fill_null(False).alias("same_channel"),
-        (pl.col("platform") == pl.col("platform_r")).fill_null(False).alias("same_platform"),
-        (pl.col("victim_id") == pl.col("victim_id_r")).fill_null(False).alias("same_victim"),
-        (pl.col("victim_role") == pl.col("victim_role_r")).fill_null(False)
-        .alias("same_victim_role"),
-    )
-
-
 def train_model(pairs: pl.DataFrame, same_series: pl.Series) -> LinkModel:
-    """Fit the pair weights on labelled candidate pairs (from generator truth)."""
+    """Fit the level weights on labelled candidate pairs (from generator truth)."""
     x = pairs.select(pl.col(f).cast(pl.Float64) for f in FEATURES).to_numpy()
-    model = LogisticRegression(C=1.0, max_iter=1000, class_weight="balanced")
+    model = LogisticRegression(C=1.0, max_iter=2000, class_weight="balanced")
     model.fit(x, same_series.to_numpy())
     return LinkModel(float(model.intercept_[0]),
                      {f: float(w) for f, w in zip(FEATURES, model.coef_[0], strict=True)})
 
 
-def _cluster(n: int, pairs: pl.DataFrame, threshold: float) -> np.ndarray:
-    """Components of strong edges, cut by average linkage inside each component."""
-    strong = pairs.filter(pl.col("score") >= threshold)
-    left, right = strong["left"].to_numpy(), strong["right"].to_numpy()
-    graph = csr_matrix((np.ones(left.size), (left, right)), shape=(n, n))
-    _, component = connected_components(graph, directed=False)
-    labels = component.astype(np.int64) * n
-    scores = dict(zip(zip(left.tolist(), right.tolist(), strict=True),
-                      strong["score"].to_list(), strict=True))
-    for comp in np.unique(component):
-        members = np.flatnonzero(component == comp)
-        if members.size <= 2:
-            continue
-        position = {m: i for i, m in enumerate(members.tolist())}
-        distance = np.ones((members.size, members.size))
-        np.fill_diagonal(distance, 0.0)
-        for (a, b), s in scores.items():
-            if a in position and b in position:
-                distance[position[a], position[b]] = distance[position[b], position[a]] = 1 - s
-        tree = linkage(squareform(distance, checks=False), method="average")
-        labels[members] = comp * n + fcluster(tree, t=1 - threshold, criterion="distance")
-    return labels
+def scored_pairs(incidents: pl.DataFrame, model: LinkModel | None = None,
+                 focus: pl.Series | None = None) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The prepared incidents and their blocked pairs with evidence and `score`."""
+    model = model or LinkModel.load()
+    frame = prepare(incidents)
+    return frame, model.score(evidence(frame, focus))
 
 
 def link(incidents: pl.DataFrame, model: LinkModel | None = None,
@@ -238,48 +91,129 @@ def link(incidents: pl.DataFrame, model: LinkModel | None = None,
     platform, victim_id, victim_role, suspect_keys, summary)."""
     model = model or LinkModel.load()
     threshold = model.threshold if threshold is None else threshold
-    frame = _prepare(incidents)
-    pairs = candidate_pairs(frame)
-    pairs = pairs.with_columns(
-        (1 / (1 + (-model.logit(pairs)).exp())).alias("score"))
-    labels = _cluster(frame.height, pairs, threshold)
-    ids = frame["incident_id"]
-    label_series = pl.Series("label", labels)
-    first = pl.DataFrame({"incident_id": ids, "label": label_series}).group_by("label").agg(
-        pl.col("incident_id").min().alias("series_id"), pl.len().alias("size"))
-    assigned = pl.DataFrame({"idx": frame["idx"], "incident_id": ids, "label": label_series})
-    assigned = assigned.join(first, on="label").with_columns(
-        pl.concat_str(pl.lit("series:"), pl.col("series_id")).alias("series_id"))
-    within = pairs.join(assigned.select(pl.col("idx").alias("left"), pl.col("label")),
-                        on="left").join(
-        assigned.select(pl.col("idx").alias("right"), pl.col("label").alias("label_r")),
-        on="right").filter(pl.col("label") == pl.col("label_r"))
-    member_score = pl.concat([
-        within.select(pl.col("left").alias("idx"), "score"),
-        within.select(pl.col("right").alias("idx"), "score"),
-    ]).group_by("idx").agg(pl.col("score").mean().alias("member_score"))
-    best = pl.concat([
-        pairs.select(pl.col("left").alias("idx"), "score"),
-        pairs.select(pl.col("right").alias("idx"), "score"),
-    ]).group_by("idx").agg(pl.col("score").max().alias("best"))
+    frame, pairs = scored_pairs(incidents, model)
+    labels = cluster(frame.height, pairs["left"].to_numpy(), pairs["right"].to_numpy(),
+                     pairs["score"].to_numpy(), threshold)
+    return _result(frame, pairs, labels)
+
+
+def _result(frame: pl.DataFrame, pairs: pl.DataFrame, labels: np.ndarray,
+            names: pl.Series | None = None) -> Linkage:
+    """Assignments, member scores and reasons for a labelling of the prepared rows.
+
+    A series is named after its first incident (`series:<incident_id>`) unless `names`
+    gives a name per row (a stored series keeps its name when new incidents attach)."""
+    assigned = pl.DataFrame({"idx": frame["idx"], "incident_id": frame["incident_id"],
+                             "label": labels})
+    if names is None:
+        named = assigned.group_by("label").agg(
+            pl.concat_str(pl.lit("series:"), pl.col("incident_id").min()).alias("series_id"))
+    else:
+        named = assigned.with_columns(names.alias("name")).group_by("label").agg(
+            pl.coalesce(pl.col("name").drop_nulls().first(),
+                        pl.concat_str(pl.lit("series:"), pl.col("incident_id").min()))
+            .alias("series_id"))
+    assigned = assigned.join(named, on="label").with_columns(
+        pl.len().over("label").alias("size"))
+    label_of = assigned.select("idx", "label")
+    within = pairs.join(label_of.rename({"idx": "left"}), on="left").join(
+        label_of.rename({"idx": "right", "label": "label_r"}), on="right").filter(
+        pl.col("label") == pl.col("label_r"))
+    ends = [pl.col("left").alias("idx"), pl.col("right").alias("idx")]
+    member_score = pl.concat([within.select(e, "score") for e in ends]).group_by("idx").agg(
+        pl.col("score").mean().alias("member_score"))
+    best = pl.concat([pairs.select(e, "score") for e in ends]).group_by("idx").agg(
+        pl.col("score").max().alias("best"))
     assignments = (
         assigned.join(member_score, on="idx", how="left")
         .join(best, on="idx", how="left")
         .with_columns(
-            pl.when(pl.col("size") > 1).then(pl.col("member_score"))
+            pl.when(pl.col("size") > 1).then(pl.col("member_score").fill_null(0.0))
             .otherwise(1 - pl.col("best").fill_null(0.0)).clip(0, 1).alias("score"))
         .sort("idx")
         .select("incident_id", "series_id", "score")
     )
-    series = _reasons(frame, assignments, within)
-    return Linkage(assignments, pairs, series)
+    within = within.join(assignments.select(
+        pl.col("incident_id"), "series_id").join(
+        frame.select("idx", "incident_id"), on="incident_id").select(
+        pl.col("idx").alias("left"), "series_id"), on="left")
+    return Linkage(assignments, pairs, _reasons(frame, assignments, within))
+
+
+def search(incidents: pl.DataFrame, seeds: list[str], model: LinkModel | None = None,
+           top: int = 20) -> pl.DataFrame:
+    """Incidents most like the seed incidents, best first ("incidents like these").
+
+    Series Finder's seeded mode (Wang et al. 2013), on this model: each candidate that
+    blocking pairs with a seed is scored against every seed; the rank is the mean pair
+    log-odds over the seeds (a seed it was never paired with counts as no evidence), so a
+    candidate like all the seeds ranks above one like a single seed. Returns incident_id,
+    score (mean pair score over the seeds it was compared with), seeds_matched, why."""
+    model = model or LinkModel.load()
+    wanted = set(seeds)
+    missing = wanted - set(incidents["incident_id"].to_list())
+    if missing:
+        raise ValueError(f"seed incidents not found: {', '.join(sorted(missing))}")
+    focus = incidents["incident_id"].is_in(list(wanted))
+    frame, pairs = scored_pairs(incidents, model, focus)
+    ids = frame.select("idx", "incident_id")
+    seed_rows = ids.filter(pl.col("incident_id").is_in(list(wanted)))["idx"]
+    oriented = pl.concat([
+        pairs.filter(pl.col("left").is_in(seed_rows.implode())).select(
+            pl.col("right").alias("idx"), pl.all().exclude("left", "right")),
+        pairs.filter(pl.col("right").is_in(seed_rows.implode())).select(
+            pl.col("left").alias("idx"), pl.all().exclude("left", "right")),
+    ]).filter(~pl.col("idx").is_in(seed_rows.implode()))
+    if oriented.height == 0:
+        return pl.DataFrame(schema={"incident_id": pl.String, "score": pl.Float64,
+                                    "seeds_matched": pl.UInt32, "why": pl.String})
+    logit = pl.col("score").clip(1e-9, 1 - 1e-9).log() - (1 - pl.col("score").clip(
+        1e-9, 1 - 1e-9)).log()
+    ranked = oriented.with_columns(logit.alias("logit")).sort("score", descending=True)
+    best_rows = ranked.unique("idx", keep="first")
+    why = {r["idx"]: explain(model.weights, r) for r in best_rows.iter_rows(named=True)}
+    return (
+        ranked.group_by("idx").agg(
+            (pl.col("logit").sum() / len(wanted)).alias("rank_logit"),
+            pl.col("score").mean().alias("score"),
+            (pl.col("score") >= model.threshold).sum().alias("seeds_matched"))
+        .sort("rank_logit", "idx", descending=[True, False]).head(top)
+        .join(ids, on="idx")
+        .with_columns(pl.col("idx").replace_strict(why, return_dtype=pl.String).alias("why"))
+        .sort("rank_logit", "idx", descending=[True, False])
+        .select("incident_id", "score", pl.col("seeds_matched").cast(pl.UInt32), "why")
+    )
+
+
+def attach(incidents: pl.DataFrame, stored: pl.DataFrame, model: LinkModel | None = None,
+           threshold: float | None = None) -> Linkage:
+    """Place incidents not yet in `stored` (incident_id, series_id) into stored series or
+    new ones, without reclustering what is stored.
+
+    Only pairs touching a new incident are compared. A stored series is one cluster from
+    the start: it may take in new incidents, and a new incident may pull another new one in
+    with it, but two stored series are never merged or split here (that is the batch run's
+    job, when an analyst asks for it)."""
+    model = model or LinkModel.load()
+    threshold = model.threshold if threshold is None else threshold
+    known = stored.select("incident_id", "series_id").unique("incident_id")
+    is_new = ~incidents["incident_id"].is_in(known["incident_id"].implode())
+    frame, pairs = scored_pairs(incidents, model, is_new)
+    names = frame.select("incident_id").join(known, on="incident_id", how="left")["series_id"]
+    frozen = names.rank("dense").fill_null(0).cast(pl.Int64).to_numpy() - 1
+    labels = cluster(frame.height, pairs["left"].to_numpy(), pairs["right"].to_numpy(),
+                     pairs["score"].to_numpy(), threshold, frozen=frozen)
+    return _result(frame, pairs, labels, names)
 
 
 def _reasons(frame: pl.DataFrame, assignments: pl.DataFrame,
              within: pl.DataFrame) -> pl.DataFrame:
-    """One sentence per multi-incident series, from the evidence that links its members."""
-    joined = frame.join(assignments, on="incident_id").filter(
-        pl.col("series_id").is_duplicated())
+    """One sentence per multi-incident series, from the evidence that links its members:
+    "3 shared suspect keys; phrase 'final warning' in 9 of 11; email in 10 of 11;
+    11 victims in 6 forces over 40 days"."""
+    joined = frame.select(
+        "incident_id", "force_id", "victim_id", "channel", "reported_date", "keys", "phrases"
+    ).join(assignments, on="incident_id").filter(pl.col("series_id").is_duplicated())
     if joined.height == 0:
         return pl.DataFrame(schema={"series_id": pl.String, "size": pl.UInt32,
                                     "n_forces": pl.UInt32, "reason": pl.String})
@@ -290,42 +224,42 @@ def _reasons(frame: pl.DataFrame, assignments: pl.DataFrame,
         pl.len().alias("size"),
         pl.col("force_id").n_unique().alias("n_forces"),
         pl.col("victim_id").n_unique().alias("n_victims"),
-        pl.col("channel").mode().first().alias("channel"),
-        ((pl.col("channel") == pl.col("channel").mode().first()).sum()).alias("channel_n"),
         pl.col("reported_date").min().alias("first"),
         pl.col("reported_date").max().alias("last"),
     ).join(shared, on="series_id", how="left").with_columns(pl.col("shared_keys").fill_null(0))
-    text = within.join(
-        frame.select(pl.col("idx").alias("left"), "incident_id"), on="left"
-    ).join(assignments.select("incident_id", "series_id"), on="incident_id").group_by(
-        "series_id").agg(pl.col("text_similarity").mean().alias("text"))
+    channel = (joined.group_by("series_id", "channel").len("channel_n")
+               .sort("channel_n", "channel", descending=[True, False], nulls_last=True)
+               .unique("series_id", keep="first"))
+    summary = summary.join(channel, on="series_id", how="left")
+    similarity = within.filter(pl.col("phrase_similarity") > 0).group_by("series_id").agg(
+        pl.col("phrase_similarity").mean().alias("alike"))
     phrase = (
-        joined.with_columns(
-            pl.col("signature").str.replace_all(r"[^\p{L}\p{N} ]+", "").str.strip_chars()
-            .alias("phrase"))
-        .filter(pl.col("phrase") != "")
+        joined.select("series_id", "incident_id", pl.col("phrases").alias("phrase"))
+        .explode("phrase").drop_nulls().unique(["series_id", "incident_id", "phrase"])
+        .with_columns(pl.col("phrase").str.strip_chars())
         .group_by("series_id", "phrase").len("phrase_n")
         .sort("phrase_n", "phrase", descending=[True, False])
         .unique("series_id", keep="first")
     )
-    summary = summary.join(text, on="series_id", how="left").join(
+    summary = summary.join(similarity, on="series_id", how="left").join(
         phrase, on="series_id", how="left")
+    keys_text = pl.when(pl.col("shared_keys") == 1).then(pl.lit("1 shared suspect key")).otherwise(
+        pl.format("{} shared suspect keys", pl.col("shared_keys")))
     quoted = pl.when(pl.col("phrase_n") >= 2).then(
-        pl.format("; phrase '{}' in {} of {}", pl.col("phrase").str.slice(0, 60),
-                  pl.col("phrase_n"), pl.col("size"))).otherwise(pl.lit(""))
+        pl.format("; phrase '{}' in {} of {} (quoted phrases {}% alike on average)",
+                  pl.col("phrase").str.slice(0, 60), pl.col("phrase_n"), pl.col("size"),
+                  (pl.col("alike").fill_null(0) * 100).round(0).cast(pl.Int64))
+    ).otherwise(pl.lit(""))
     return summary.select(
         "series_id", "size", "n_forces",
         pl.concat_str(
-            pl.format(
-                "{} shared suspect keys; MO text {}% alike on average",
-                pl.col("shared_keys"),
-                (pl.col("text").fill_null(0) * 100).round(0).cast(pl.Int64),
-            ),
+            keys_text,
             quoted,
             pl.format(
                 "; {} in {} of {}; {} victims in {} forces over {} days",
-                pl.col("channel"), pl.col("channel_n"), pl.col("size"), pl.col("n_victims"),
+                pl.col("channel").fill_null("channel unknown"), pl.col("channel_n"),
+                pl.col("size"), pl.col("n_victims"),
                 pl.col("n_forces"), (pl.col("last") - pl.col("first")).dt.total_days() + 1,
             ),
         ).alias("reason"),
-    ).sort("size", descending=True)
+    ).sort("size", "series_id", descending=[True, False])

@@ -1,19 +1,22 @@
-"""Series linkage on `plait synth` truth: train the pair weights, or score the linkage.
+"""Series linkage on `plait synth` truth: train the pair weights, score the linkage, time it.
 
-  .venv/bin/python benchmarks/link/run.py train [--seed 101]   # writes data/models/linkage.json
-  .venv/bin/python benchmarks/link/run.py score [--seed 7]     # appends to benchmarks/RESULTS.md
+  .venv/bin/python benchmarks/link/run.py train [--seeds 101 102 103]  # data/models/linkage.json
+  .venv/bin/python benchmarks/link/run.py score [--seed 7]     # quality vs the two baselines
+  .venv/bin/python benchmarks/link/run.py scale [--scales 2.1 21 209]  # 10k, 100k, 1M
 
-Incidents go through the real ETL (synth → ingest into a temporary SQLite warehouse), so
-the model sees hashed keys and redacted text, as it will in production. Training uses a
-different seed from scoring, so the scores are out of sample.
+Incidents go through the real ETL (`benchmarks/link/data.py`), so the model sees hashed keys
+and redacted text, as it will in production. Training seeds differ from the scoring seed,
+so the scores are out of sample. `score` and `scale` append to benchmarks/RESULTS.md.
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
+import json
+import math
+import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -23,75 +26,55 @@ from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import connected_components
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 from machine import describe
 
-from analytics.linkage import (
-    THRESHOLD,
-    LinkModel,
-    _key_pairs,
-    _prepare,
-    candidate_pairs,
-    link,
-    train_model,
-)
-from analytics.linkage_metrics import score_partition
-from etl.ingest import ingest_paths
-from etl.schema import core_incident
-from etl.synth import generate
-from etl.warehouse import make_engine, migrate
+from analytics.linkage import THRESHOLD, LinkModel, link, train_model
+from analytics.linkage_evidence import evidence, key_pairs, prepare
+from analytics.linkage_metrics import LinkScores, score_partition
+from data import labelled_incidents
 
 ROOT = Path(__file__).resolve().parents[2]
 
-
-def labelled_incidents(seed: int, scale: float = 1.0) -> pl.DataFrame:
-    """Canonical incidents from the warehouse with the generator's series as `true_series`."""
-    with tempfile.TemporaryDirectory() as tmp:
-        out = Path(tmp) / "synth"
-        generate(out, seed=seed, scale=scale)
-        engine = make_engine(f"sqlite:///{Path(tmp) / 'w.db'}")
-        migrate(engine)
-        ingest_paths([out], engine, b"link-key")
-        with engine.connect() as conn:
-            incidents = pl.read_database(core_incident.select(), conn,
-                                         infer_schema_length=None)
-        engine.dispose()
-        truth = pl.read_csv(out / "truth" / "incidents.csv", infer_schema=False)
-    truth = truth.select(
-        pl.concat_str("force_id", pl.lit(":"), "force_ref").alias("incident_id"), "series_id"
-    ).unique("incident_id")
-    return (
-        incidents.filter(~pl.col("is_duplicate").cast(pl.Boolean))
-        .join(truth, on="incident_id", how="left")
-        .with_columns(pl.coalesce("series_id", pl.col("incident_id")).alias("true_series"))
-    )
+THRESHOLDS = (0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
 
 
-def train(seed: int) -> None:
-    incidents = labelled_incidents(seed)
-    frame = _prepare(incidents)
-    pairs = candidate_pairs(frame)
-    truth = frame.select("idx", "true_series")
-    labelled = pairs.join(truth, left_on="left", right_on="idx").join(
-        truth, left_on="right", right_on="idx", suffix="_r")
-    same = labelled["true_series"] == labelled["true_series_r"]
-    model = train_model(labelled, same)
-    best = (0.0, THRESHOLD)
-    for threshold in (0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9):
-        found = link(incidents, model, threshold=threshold).assignments
-        f1 = score_partition(incidents.select("incident_id", "force_id", "true_series").join(
-            found.rename({"series_id": "predicted_series"}), on="incident_id")).pair_f1
-        print(f"  threshold {threshold}: pairwise F1 {f1:.3f} on the training seed")
-        best = max(best, (f1, threshold))
-    model = LinkModel(model.intercept, model.weights, best[1])
+def _scores(incidents: pl.DataFrame, found: pl.DataFrame) -> LinkScores:
+    return score_partition(incidents.select("incident_id", "force_id", "true_series").join(
+        found.select("incident_id", pl.col("series_id").alias("predicted_series")),
+        on="incident_id"))
+
+
+def train(seeds: list[int]) -> None:
+    """Fit on the candidate pairs of every training seed; pick the threshold with the best
+    mean pairwise F1 over those seeds (never the scoring seed)."""
+    sets = [labelled_incidents(seed) for seed in seeds]
+    labelled = []
+    for incidents in sets:
+        frame = prepare(incidents)
+        pairs = evidence(frame)
+        truth = frame.select("idx", "true_series")
+        labelled.append(pairs.join(truth, left_on="left", right_on="idx").join(
+            truth, left_on="right", right_on="idx", suffix="_r").drop("rules"))
+    pairs = pl.concat(labelled, how="vertical_relaxed")
+    same = pairs["true_series"] == pairs["true_series_r"]
+    model = train_model(pairs, same)
+    best = (-1.0, THRESHOLD)
+    for threshold in THRESHOLDS:
+        f1 = [_scores(i, link(i, model, threshold=threshold).assignments).pair_f1 for i in sets]
+        print(f"  threshold {threshold}: pairwise F1 {np.mean(f1):.3f} on the training seeds "
+              f"({', '.join(f'{x:.3f}' for x in f1)})")
+        best = max(best, (float(np.mean(f1)), -threshold))
+    model = LinkModel(model.intercept, model.weights, -best[1])
     model.save()
-    print(f"trained on {labelled.height:,} candidate pairs ({int(same.sum()):,} linked), "
-          f"seed {seed}: {model}")
+    print(f"trained on {pairs.height:,} candidate pairs ({int(same.sum()):,} linked), seeds "
+          f"{seeds}: threshold {model.threshold}\n{json.dumps(model.weights, indent=1)}")
 
 
 def exact_key_baseline(incidents: pl.DataFrame) -> pl.DataFrame:
     """Baseline (i) of the notes: union-find over incidents sharing any exact suspect key."""
-    frame = _prepare(incidents)
-    pairs = _key_pairs(frame)
+    frame = prepare(incidents)
+    pairs = key_pairs(frame)
     n = frame.height
     graph = csr_matrix((np.ones(pairs.height), (pairs["left"].to_numpy(),
                                                  pairs["right"].to_numpy())), shape=(n, n))
@@ -100,53 +83,120 @@ def exact_key_baseline(incidents: pl.DataFrame) -> pl.DataFrame:
                          "series_id": [f"component:{x}" for x in labels]})
 
 
-def score(seed: int) -> None:
-    incidents = labelled_incidents(seed)
-    start = time.perf_counter()
-    result = link(incidents, LinkModel.load())
-    seconds = time.perf_counter() - start
-    frame = incidents.select("incident_id", "force_id", "true_series").join(
-        result.assignments.rename({"series_id": "predicted_series"}), on="incident_id")
-    s = score_partition(frame)
-    start = time.perf_counter()
-    baseline = exact_key_baseline(incidents)
-    baseline_seconds = time.perf_counter() - start
-    b = score_partition(incidents.select("incident_id", "force_id", "true_series").join(
-        baseline.rename({"series_id": "predicted_series"}), on="incident_id"))
-    lines = [
-        "",
-        f"## link — {dt.datetime.now(dt.UTC):%a %d %b %Y %H:%M UTC}",
-        "",
-        f"- machine: {describe()}",
-        f"- data: `plait synth --seed {seed}` through ingest: {incidents.height:,} incidents, "
-        f"{s.true_pairs:,} true pairs ({s.cross_force_pairs:,} across forces); model trained "
-        "on another seed",
-        "",
-        "| method | pairwise P | R | F1 | B³ P | B³ R | B³ F1 | cross-force recall | seconds |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
-    ]
-    for name, m, sec in (("plait link", s, seconds),
-                         ("union-find on exact suspect keys", b, baseline_seconds)):
-        lines.append(
-            f"| {name} | {m.pair_precision:.3f} | {m.pair_recall:.3f} | {m.pair_f1:.3f} | "
-            f"{m.bcubed_precision:.3f} | {m.bcubed_recall:.3f} | {m.bcubed_f1:.3f} | "
-            f"{m.cross_force_recall:.3f} | {sec:.1f} |")
-    lines += ["", "Splink 5 (the second baseline of the issue) is not run yet."]
+def _append(lines: list[str]) -> None:
     text = "\n".join(lines) + "\n"
     print(text)
     with (ROOT / "benchmarks" / "RESULTS.md").open("a") as fh:
         fh.write(text)
 
 
+def score(seed: int) -> None:
+    incidents = labelled_incidents(seed)
+    methods: list[tuple[str, pl.DataFrame, float]] = []
+    start = time.perf_counter()
+    result = link(incidents, LinkModel.load())
+    methods.append(("plait link", result.assignments, time.perf_counter() - start))
+    start = time.perf_counter()
+    methods.append(("union-find on exact suspect keys", exact_key_baseline(incidents),
+                    time.perf_counter() - start))
+    note = ""
+    try:
+        from splink_baseline import splink_link
+    except ImportError as exc:
+        note = f"Splink 5 not run: {exc} (install with `pip install -e '.[bench]'`)."
+    else:
+        start = time.perf_counter()
+        methods.append(("Splink 5 (DuckDB), same fields, EM-trained",
+                        splink_link(incidents), time.perf_counter() - start))
+    first = _scores(incidents, result.assignments)
+    lines = [
+        "",
+        f"## link quality — {dt.datetime.now(dt.UTC):%a %d %b %Y %H:%M UTC}",
+        "",
+        f"- machine: {describe()}",
+        f"- data: `plait synth --seed {seed}` through ingest: {incidents.height:,} incidents, "
+        f"{first.true_pairs:,} true pairs ({first.cross_force_pairs:,} across forces); "
+        f"model trained on other seeds, threshold {LinkModel.load().threshold}",
+        "",
+        "| method | pairwise P | R | F1 | B³ P | B³ R | B³ F1 | cross-force recall | seconds |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for name, found, seconds in methods:
+        m = _scores(incidents, found)
+        lines.append(
+            f"| {name} | {m.pair_precision:.3f} | {m.pair_recall:.3f} | {m.pair_f1:.3f} | "
+            f"{m.bcubed_precision:.3f} | {m.bcubed_recall:.3f} | {m.bcubed_f1:.3f} | "
+            f"{m.cross_force_recall:.3f} | {seconds:.1f} |")
+    if note:
+        lines += ["", note]
+    _append(lines)
+
+
+def _one_size(seed: int, scale: float) -> dict[str, float]:
+    """Link one data set in this process and report time, quality and peak memory."""
+    import resource
+
+    incidents = labelled_incidents(seed, scale)
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    start = time.perf_counter()
+    result = link(incidents.drop("true_series", "series_id"))
+    seconds = time.perf_counter() - start
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    s = _scores(incidents, result.assignments)
+    return {"incidents": incidents.height, "seconds": seconds, "peak_mb": peak / 1024,
+            "before_mb": before / 1024, "pairs": result.pairs.height, "f1": s.pair_f1,
+            "bcubed_f1": s.bcubed_f1, "cross_force_recall": s.cross_force_recall}
+
+
+def scale(seed: int, scales: list[float]) -> None:
+    rows = []
+    for s in scales:
+        labelled_incidents(seed, s)  # build the cache outside the timed process
+        out = subprocess.run(
+            [sys.executable, __file__, "one", "--seed", str(seed), "--scale", str(s)],
+            check=True, capture_output=True, text=True, cwd=ROOT)
+        rows.append(json.loads(out.stdout.strip().splitlines()[-1]))
+        print(rows[-1], file=sys.stderr)
+    lines = [
+        "",
+        f"## link scale — {dt.datetime.now(dt.UTC):%a %d %b %Y %H:%M UTC}",
+        "",
+        f"- machine: {describe()}",
+        f"- data: `plait synth --seed {seed} --scale S` through ingest; each size linked in a "
+        "fresh process (peak memory is that process's maximum resident set, data included)",
+        "",
+        "| incidents | candidate pairs | seconds | peak memory (MB) | pairwise F1 | B³ F1 | "
+        "cross-force recall |",
+        "|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for r in rows:
+        lines.append(f"| {r['incidents']:,} | {r['pairs']:,} | {r['seconds']:.1f} | "
+                     f"{r['peak_mb']:,.0f} | {r['f1']:.3f} | {r['bcubed_f1']:.3f} | "
+                     f"{r['cross_force_recall']:.3f} |")
+    if len(rows) >= 2:
+        slope = (math.log(rows[-1]["seconds"]) - math.log(rows[0]["seconds"])) / (
+            math.log(rows[-1]["incidents"]) - math.log(rows[0]["incidents"]))
+        lines += ["", f"log–log slope of time from {rows[0]['incidents']:,} to "
+                      f"{rows[-1]['incidents']:,} incidents: {slope:.2f}"]
+    _append(lines)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("mode", choices=["train", "score"])
-    parser.add_argument("--seed", type=int)
+    parser.add_argument("mode", choices=["train", "score", "scale", "one"])
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--seeds", type=int, nargs="+", default=[101, 102, 103])
+    parser.add_argument("--scale", type=float, default=1.0)
+    parser.add_argument("--scales", type=float, nargs="+", default=[2.1, 21, 209])
     args = parser.parse_args()
     if args.mode == "train":
-        train(args.seed or 101)
+        train(args.seeds)
+    elif args.mode == "score":
+        score(args.seed)
+    elif args.mode == "scale":
+        scale(args.seed, args.scales)
     else:
-        score(args.seed or 7)
+        print(json.dumps(_one_size(args.seed, args.scale)))
 
 
 if __name__ == "__main__":

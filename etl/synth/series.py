@@ -17,6 +17,7 @@ is one (`CrimeBook.absorb`), so the counts the exceedance baseline expects stay 
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import random
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -49,6 +50,12 @@ SIG_PREDICATES = (
 )
 SIG_ENDINGS = ("", " - a patriot", " #NoSurrender", " Yours, The Watcher", " Tick tock.",
                " You have been warned.", " - N.O.T.A.", " Wake up.")
+SIG_CODAS = (
+    "Remember", "Never forget", "Mark my words about", "Think hard about", "So much for",
+    "Do not test", "Enjoy", "Count the days of", "Fear", "Answer to", "Pray for",
+    "Say goodbye to", "Look over your shoulder for", "Dream of", "Ask yourself about",
+)
+CROWDED = 40
 SWAPS = {"betrayal": "treachery", "traitor": "turncoat", "watching": "watchin",
          "forgotten": "forgiven", "enough": "enuf", "people": "public", "will": "shall",
          "you": "u", "your": "ur", "coming": "comin", "truth": "TRUTH", "justice": "JUSTICE"}
@@ -224,9 +231,13 @@ def _make_offender(rng: random.Random, ids: Identities, series_id: str, targetin
     """An offender's habits and identity; identifiers are reserved so no one else uses them."""
     channel = weighted(rng, HABITS)
     platform = weighted(rng, PLATFORMS[channel]) if channel in PLATFORMS else None
-    while True:
+    for attempt in itertools.count():
         signature = (rng.choice(SIG_SUBJECTS) + " " + rng.choice(SIG_PREDICATES)).capitalize()
         signature += rng.choice(SIG_ENDINGS)
+        if attempt >= CROWDED:
+            # Past a few thousand offenders (large --scale) the plain phrases run out; a
+            # second clause gives each offender a phrase of their own again.
+            signature += " " + rng.choice(SIG_CODAS) + " " + rng.choice(SIG_SUBJECTS) + "."
         if signature not in used_signatures:
             used_signatures.add(signature)
             break

@@ -77,7 +77,10 @@ def test_planted_series_are_found_across_forces(planted: pl.DataFrame) -> None:
     assert scores.pair_f1 >= 0.83
     assert scores.bcubed_f1 >= 0.95
     assert scores.cross_force_recall >= 0.85
-    assert result.series["reason"].str.contains("shared suspect keys").all()
+    reasons = result.series["reason"]
+    assert reasons.null_count() == 0
+    assert reasons.str.contains(r"^\d+ shared suspect keys?; ").all()
+    assert reasons.str.contains(r"victims? in \d+ forces? over \d+ days$").all()
 
 
 @pytest.mark.integration
