@@ -21,6 +21,7 @@ is never evidence.
 
 from __future__ import annotations
 
+import numpy as np
 import polars as pl
 
 from analytics.text_vectors import lsh_pairs, minhash, normalise, pair_cosine, tfidf
@@ -30,7 +31,10 @@ COMMON_PHRASE = 50
 VICTIM_WINDOW_DAYS = 30
 NEIGHBOURS = 3
 PLACEHOLDER = r"\[(?:name|email|phone|postcode|url|handle)\]"
-QUOTED = r"\"[^\"]{6,}\"|'[^']{6,}'|“[^”]{6,}”|‘[^’]{6,}’"
+# A quoted phrase opens on a letter or digit and closes on no space, so the text between
+# two short quotes ("to 'visit'. Called the MP a 'traitor'") is not taken for a phrase.
+QUOTED = (r"\"[\p{L}\p{N}][^\"]{4,}[^\"\s]\"|'[\p{L}\p{N}][^']{4,}[^'\s]'"
+          r"|“[\p{L}\p{N}][^”]{4,}[^”\s]”|‘[\p{L}\p{N}][^’]{4,}[^’\s]’")
 FEATURES: tuple[str, ...] = (
     "keys_1",
     "keys_2_plus",
@@ -115,26 +119,51 @@ def _sorted_neighbours(frame: pl.DataFrame, by: list[str], window_days: int | No
     return pl.concat(parts)
 
 
-def phrase_table(frame: pl.DataFrame) -> pl.DataFrame:
-    """One row per (incident, quoted phrase), with how many incidents quote that exact phrase:
-    a phrase many quote is stock wording ("traitor", "dealt with") or a mass template."""
-    table = frame.select("idx", pl.col("phrases").alias("phrase")).explode("phrase").drop_nulls()
-    return table.with_columns(pl.col("idx").n_unique().over("phrase").alias("holders"))
+def phrase_table(frame: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Who quotes what: (idx, phrase_id) per incident and quoted phrase, and each distinct
+    phrase with how many incidents quote it (`holders`). Phrases repeat (one offender's
+    phrase, stock wording), so comparing distinct phrases is far cheaper than comparing
+    incidents' phrases; a phrase held by more than COMMON_PHRASE incidents is stock wording
+    ("traitor", "dealt with") or a mass template and is never compared: an identical stock
+    phrase would be cosine 1 whatever its IDF."""
+    held = frame.select("idx", pl.col("phrases").alias("phrase")).explode("phrase").drop_nulls(
+    ).unique(["idx", "phrase"])
+    distinct = held.group_by("phrase").agg(pl.len().alias("holders")).sort("phrase"
+                                                                           ).with_row_index(
+        "phrase_id").with_columns((pl.col("holders") <= COMMON_PHRASE).alias("rare"))
+    held = held.join(distinct.select("phrase", "phrase_id", "rare"), on="phrase").select(
+        "idx", "phrase_id", "rare")
+    return held, distinct
 
 
-def blocked_pairs(frame: pl.DataFrame, phrases: pl.DataFrame
+def _phrase_pairs(held: pl.DataFrame, distinct: pl.DataFrame) -> pl.DataFrame:
+    """Incident pairs quoting the same rare phrase, or rare phrases LSH calls near-identical."""
+    rare = distinct.filter(pl.col("rare"))
+    ids = rare["phrase_id"].to_numpy()
+    near = lsh_pairs(minhash(rare["phrase"]), MAX_BLOCK,
+                     weights=rare["holders"].to_numpy().astype(np.int64))
+    phrase_pairs = pl.concat([
+        pl.DataFrame({"a": ids[near["left"].to_numpy()], "b": ids[near["right"].to_numpy()]}),
+        pl.DataFrame({"a": ids, "b": ids}),
+    ])
+    holders = held.filter(pl.col("rare")).select("idx", "phrase_id")
+    return (
+        phrase_pairs.join(holders.rename({"phrase_id": "a"}), on="a")
+        .join(holders.rename({"phrase_id": "b", "idx": "idx_r"}), on="b")
+        .filter(pl.col("idx") != pl.col("idx_r"))
+        .select(pl.min_horizontal("idx", "idx_r").alias("left"),
+                pl.max_horizontal("idx", "idx_r").alias("right"))
+        .unique()
+    )
+
+
+def blocked_pairs(frame: pl.DataFrame, held: pl.DataFrame, distinct: pl.DataFrame
                   ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """All candidate pairs with the rules that proposed them, and the key pairs."""
     keys = key_pairs(frame)
-    rows = phrases["idx"].to_numpy()
-    by_phrase = lsh_pairs(minhash(phrases["phrase"]), MAX_BLOCK)
-    phrase_pairs = pl.DataFrame({"a": rows[by_phrase["left"].to_numpy()],
-                                 "b": rows[by_phrase["right"].to_numpy()]}).filter(
-        pl.col("a") != pl.col("b")).select(pl.min_horizontal("a", "b").alias("left"),
-                                           pl.max_horizontal("a", "b").alias("right"))
     rules = {
         "keys": keys.select("left", "right"),
-        "phrase": phrase_pairs,
+        "phrase": _phrase_pairs(held, distinct),
         "victim": _sorted_neighbours(frame, ["victim_id"], VICTIM_WINDOW_DAYS),
     }
     pairs = pl.concat(
@@ -144,26 +173,28 @@ def blocked_pairs(frame: pl.DataFrame, phrases: pl.DataFrame
     return pairs, keys
 
 
-def phrase_similarity(pairs: pl.DataFrame, phrases: pl.DataFrame) -> pl.DataFrame:
+def phrase_similarity(pairs: pl.DataFrame, held: pl.DataFrame,
+                      distinct: pl.DataFrame) -> pl.DataFrame:
     """Per pair: the best cosine between a rare phrase of each (`phrase_similarity`), how many
-    incidents hold the more common of the two (`phrase_holders`) and the phrase itself.
-    A phrase held by more than COMMON_PHRASE incidents is stock wording and is not compared:
-    an identical stock phrase is cosine 1 whatever its IDF."""
-    vectors = tfidf(phrases["phrase"])
-    table = phrases.with_row_index("phrase_row").select(
-        "phrase_row", "idx", "holders", "phrase")
-    both = pairs.select("left", "right").join(
-        table.rename({"idx": "left"}), on="left").join(
-        table.rename({"idx": "right"}), on="right", suffix="_r")
-    cosine = pair_cosine(vectors, both["phrase_row"].to_numpy(), both["phrase_row_r"].to_numpy())
-    both = both.with_columns(pl.Series("cosine", cosine),
-                             pl.max_horizontal("holders", "holders_r").alias("holders_max"))
-    rare = both.filter(pl.col("holders_max") <= COMMON_PHRASE).sort("cosine", descending=True
-                                                                  ).unique(["left", "right"],
-                                                                           keep="first")
+    incidents hold the more common of the two (`phrase_holders`) and that phrase."""
+    rare = held.filter(pl.col("rare")).select("idx", "phrase_id")
+    both = pairs.select("left", "right").join(rare.rename({"idx": "left"}), on="left").join(
+        rare.rename({"idx": "right"}), on="right", suffix="_r")
+    distinct_pairs = both.select("phrase_id", "phrase_id_r").unique()
+    vectors = tfidf(distinct["phrase"])
+    distinct_pairs = distinct_pairs.with_columns(pl.Series("cosine", pair_cosine(
+        vectors, distinct_pairs["phrase_id"].to_numpy(),
+        distinct_pairs["phrase_id_r"].to_numpy())))
+    info = distinct.select("phrase_id", "holders", "phrase")
+    best = (
+        both.join(distinct_pairs, on=["phrase_id", "phrase_id_r"])
+        .sort("cosine", descending=True).unique(["left", "right"], keep="first")
+        .join(info, on="phrase_id").join(info, left_on="phrase_id_r", right_on="phrase_id",
+                                         suffix="_r")
+    )
     return pairs.join(
-        rare.select("left", "right", pl.col("cosine").alias("phrase_similarity"),
-                    pl.col("holders_max").alias("phrase_holders"),
+        best.select("left", "right", pl.col("cosine").alias("phrase_similarity"),
+                    pl.max_horizontal("holders", "holders_r").alias("phrase_holders"),
                     pl.col("phrase").alias("best_phrase")),
         on=["left", "right"], how="left",
     ).with_columns(pl.col("phrase_similarity").fill_null(0.0))
@@ -174,15 +205,15 @@ def evidence(frame: pl.DataFrame, focus: pl.Series | None = None) -> pl.DataFram
 
     `focus` (a boolean per row) keeps only the pairs touching a focus row: blocking still
     reads every incident (it is the cheap, linear part), the comparisons do not."""
-    phrases = phrase_table(frame)
-    pairs, keys = blocked_pairs(frame, phrases)
+    held, distinct = phrase_table(frame)
+    pairs, keys = blocked_pairs(frame, held, distinct)
     if focus is not None:
         chosen = frame.filter(focus).select(pl.col("idx").cast(pl.UInt32))["idx"]
         pairs = pairs.filter(pl.col("left").is_in(chosen.implode())
                              | pl.col("right").is_in(chosen.implode()))
     pairs = pairs.join(keys, on=["left", "right"], how="left").with_columns(
         pl.col("shared_keys").fill_null(0))
-    pairs = phrase_similarity(pairs, phrases)
+    pairs = phrase_similarity(pairs, held, distinct)
     attrs = frame.select("idx", "reported_date", "channel", "platform", "victim_id",
                          "victim_role", pl.col("keys").list.len().alias("n_keys"))
     pairs = pairs.join(attrs, left_on="left", right_on="idx").join(

@@ -139,11 +139,15 @@ def minhash(texts: pl.Series, permutations: int = BANDS * ROWS, seed: int = 2026
     return signatures
 
 
-def lsh_pairs(signatures: np.ndarray, max_bucket: int, rows: int = ROWS) -> pl.DataFrame:
-    """Pairs of rows (left < right) sharing at least one band bucket of size ≤ max_bucket."""
+def lsh_pairs(signatures: np.ndarray, max_bucket: int, rows: int = ROWS,
+              weights: np.ndarray | None = None) -> pl.DataFrame:
+    """Pairs of rows (left < right) sharing at least one band bucket whose total weight (rows,
+    or `weights` per row, such as how many incidents hold each distinct text) is at most
+    max_bucket."""
     permutations = signatures.shape[1]
     empty = signatures[:, 0] == np.iinfo(np.uint64).max
     keep = np.flatnonzero(~empty)
+    weight = np.ones(keep.size, dtype=np.int64) if weights is None else weights[keep]
     frames = []
     for band in range(permutations // rows):
         block = signatures[keep, band * rows: (band + 1) * rows]
@@ -151,13 +155,15 @@ def lsh_pairs(signatures: np.ndarray, max_bucket: int, rows: int = ROWS) -> pl.D
         for j in range(1, rows):
             key = (key * _GOLDEN) ^ block[:, j]
         frames.append(pl.DataFrame({"row": keep.astype(np.uint32), "bucket": key,
-                                    "band": np.full(keep.size, band, dtype=np.uint8)}))
+                                    "band": np.full(keep.size, band, dtype=np.uint8),
+                                    "weight": weight}))
     if not frames:
         return pl.DataFrame(schema={"left": pl.UInt32, "right": pl.UInt32})
     members = pl.concat(frames)
-    sizes = members.group_by("band", "bucket").len("n").filter(
-        pl.col("n").is_between(2, max_bucket))
-    members = members.join(sizes.select("band", "bucket"), on=["band", "bucket"])
+    sizes = members.group_by("band", "bucket").agg(
+        pl.len().alias("n"), pl.col("weight").sum().alias("total")).filter(
+        (pl.col("n") >= 2) & (pl.col("total") <= max_bucket))
+    members = members.join(sizes.select("band", "bucket"), on=["band", "bucket"]).drop("weight")
     return (
         members.join(members, on=["band", "bucket"], suffix="_r")
         .filter(pl.col("row") < pl.col("row_r"))
