@@ -217,39 +217,86 @@ def analyse(
         console.print(alarms)
 
 
+def _read_incidents(path: Path) -> pl.DataFrame:
+    """A plain incidents file (DESIGN.md): Parquet as is, CSV as text with dates parsed."""
+    if path.suffix.lower() == ".parquet":
+        return pl.read_parquet(path)
+    return pl.read_csv(path, infer_schema=False).with_columns(
+        pl.col("reported_date").str.to_date()
+    )
+
+
 @app.command()
 def link(
     incidents: Annotated[
         Path, typer.Option("--incidents", help="Canonical incidents: CSV or Parquet")
     ],
     out: Annotated[Path, typer.Option("--out", help="Output CSV: incident_id,series_id,score")],
+    series: Annotated[
+        Path | None,
+        typer.Option(
+            "--series",
+            help="An earlier `plait link` output: its incidents keep their series and only "
+            "the incidents not in it are placed (attached or new), without relinking",
+        ),
+    ] = None,
 ) -> None:
     """Link incidents into cross-border series (one offender or campaign, many forces)."""
+    from analytics.linkage import attach
     from analytics.linkage import link as run_link
 
     try:
-        if incidents.suffix.lower() == ".parquet":
-            frame = pl.read_parquet(incidents)
+        frame = _read_incidents(incidents)
+        if series is None:
+            result = run_link(frame)
         else:
-            frame = pl.read_csv(incidents, infer_schema=False).with_columns(
-                pl.col("reported_date").str.to_date()
-            )
-        result = run_link(frame)
+            result = attach(frame, pl.read_csv(series, infer_schema=False))
     except (pl.exceptions.PolarsError, OSError, KeyError) as exc:
-        err.print(f"[red]{incidents}:[/red] {exc}")
+        err.print(f"[red]{series if series and not series.exists() else incidents}:[/red] {exc}")
         raise typer.Exit(code=1) from exc
     out.parent.mkdir(parents=True, exist_ok=True)
     result.assignments.write_csv(out)
-    series = result.series
+    found = result.series
     console.print(
-        f"{result.assignments.height:,} incidents → {series.height:,} series of two or "
-        f"more ({int(series['size'].sum()) if series.height else 0:,} incidents) → {out}"
+        f"{result.assignments.height:,} incidents → {found.height:,} series of two or "
+        f"more ({int(found['size'].sum()) if found.height else 0:,} incidents) → {out}"
     )
     table = Table(title="Largest series")
     for name in ("series", "incidents", "forces", "why"):
         table.add_column(name)
-    for row in series.head(10).iter_rows(named=True):
+    for row in found.head(10).iter_rows(named=True):
         table.add_row(row["series_id"], str(row["size"]), str(row["n_forces"]), row["reason"])
+    console.print(table)
+
+
+@app.command()
+def similar(
+    incidents: Annotated[
+        Path, typer.Option("--incidents", help="Canonical incidents: CSV or Parquet")
+    ],
+    seed: Annotated[
+        list[str], typer.Option("--seed", help="An incident_id to start from (repeatable)")
+    ],
+    top: Annotated[int, typer.Option("--top", min=1, help="How many to list")] = 20,
+    out: Annotated[Path | None, typer.Option("--out", help="Also write the list as CSV")] = None,
+) -> None:
+    """Incidents like these: rank candidates against a few seed incidents, with why."""
+    from analytics.linkage import search
+
+    try:
+        ranked = search(_read_incidents(incidents), seed, top=top)
+    except (pl.exceptions.PolarsError, OSError, KeyError, ValueError) as exc:
+        err.print(f"[red]{incidents}:[/red] {exc}")
+        raise typer.Exit(code=1) from exc
+    if out is not None:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        ranked.write_csv(out)
+    table = Table(title=f"Incidents like {', '.join(seed)}")
+    for name in ("incident", "score", "seeds matched", "why"):
+        table.add_column(name)
+    for row in ranked.iter_rows(named=True):
+        table.add_row(row["incident_id"], f"{row['score']:.2f}", str(row["seeds_matched"]),
+                      row["why"])
     console.print(table)
 
 

@@ -85,9 +85,8 @@ def test_detect_writes_the_contract_csv(tmp_path: Path) -> None:
     assert "row 2, field count" in bad_file.output
 
 
-def test_link_writes_one_row_per_incident(tmp_path: Path) -> None:
-    import polars as pl
-
+def _incident_rows() -> list[dict[str, str]]:
+    """Four incidents of one sender (one key, one signed phrase) among eight unrelated."""
     rows = []
     for i in range(12):
         in_series = i < 4
@@ -104,6 +103,13 @@ def test_link_writes_one_row_per_incident(tmp_path: Path) -> None:
                               "Leaflet defaced and posted back", "Caller refused to give name"
                               )[i - 4]),
         })
+    return rows
+
+
+def test_link_writes_one_row_per_incident(tmp_path: Path) -> None:
+    import polars as pl
+
+    rows = _incident_rows()
     source = tmp_path / "incidents.csv"
     pl.DataFrame(rows).write_csv(source)
     out = tmp_path / "series.csv"
@@ -115,3 +121,47 @@ def test_link_writes_one_row_per_incident(tmp_path: Path) -> None:
     series = got.filter(pl.col("incident_id").is_in([r["incident_id"] for r in rows[:4]]))
     assert series["series_id"].n_unique() == 1
     assert got["series_id"].n_unique() == 1 + 8
+
+
+def test_link_attaches_new_incidents_to_stored_series(tmp_path: Path) -> None:
+    import polars as pl
+
+    rows = _incident_rows()
+    first = tmp_path / "first.csv"
+    pl.DataFrame(rows[1:]).write_csv(first)
+    stored = tmp_path / "stored.csv"
+    assert runner.invoke(app, ["link", "--incidents", str(first), "--out", str(stored)]
+                         ).exit_code == 0
+    everything = tmp_path / "all.csv"
+    pl.DataFrame(rows).write_csv(everything)
+    out = tmp_path / "attached.csv"
+    result = runner.invoke(app, ["link", "--incidents", str(everything), "--series",
+                                 str(stored), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    before = pl.read_csv(stored)
+    after = pl.read_csv(out)
+    assert after.height == len(rows)
+    kept = before.join(after, on="incident_id", suffix="_after")
+    assert (kept["series_id"] == kept["series_id_after"]).all()
+    series_of = dict(zip(after["incident_id"], after["series_id"], strict=True))
+    assert series_of[rows[0]["incident_id"]] == series_of[rows[1]["incident_id"]]
+
+
+def test_similar_lists_the_seeds_series_first(tmp_path: Path) -> None:
+    import polars as pl
+
+    rows = _incident_rows()
+    source = tmp_path / "incidents.csv"
+    pl.DataFrame(rows).write_csv(source)
+    out = tmp_path / "like.csv"
+    result = runner.invoke(app, ["similar", "--incidents", str(source), "--seed",
+                                 rows[0]["incident_id"], "--seed", rows[1]["incident_id"],
+                                 "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    ranked = pl.read_csv(out)
+    assert ranked["incident_id"].head(2).sort().to_list() == sorted(
+        r["incident_id"] for r in rows[2:4])
+    assert "shared suspect key" in ranked["why"][0]
+    missing = runner.invoke(app, ["similar", "--incidents", str(source), "--seed", "nope:1"])
+    assert missing.exit_code == 1
+    assert "not found: nope:1" in missing.output
