@@ -70,12 +70,6 @@ def labelled_incidents(seed: int, scale: float = 1.0, cache: bool = True) -> pl.
     return labelled
 
 
-if __name__ == "__main__":
-    for arg in sys.argv[2:]:
-        frame = labelled_incidents(int(sys.argv[1]), float(arg))
-        print(f"seed {sys.argv[1]} scale {arg}: {frame.height:,} incidents")
-
-
 def _mapped_only(seed: int, scale: float) -> pl.DataFrame:
     """The million-incident set: each extract read and mapped exactly as ingest does (same
     validation, redaction and keyed hashes), but not loaded. `plait ingest` links each
@@ -108,3 +102,9 @@ def _mapped_only(seed: int, scale: float) -> pl.DataFrame:
     ).unique("incident_id")
     return incidents.join(truth, on="incident_id", how="left").with_columns(
         pl.coalesce("series_id", pl.col("incident_id")).alias("true_series"))
+
+
+if __name__ == "__main__":
+    for arg in sys.argv[2:]:
+        frame = labelled_incidents(int(sys.argv[1]), float(arg))
+        print(f"seed {sys.argv[1]} scale {arg}: {frame.height:,} incidents")
