@@ -46,8 +46,8 @@ def test_planted_series_are_found_across_forces(planted: pl.DataFrame) -> None:
     scores = score_partition(
         planted.select("incident_id", "force_id", "true_series").join(
             result.assignments.rename({"series_id": "predicted_series"}), on="incident_id"))
-    assert scores.pair_f1 >= 0.88
-    assert scores.bcubed_f1 >= 0.98
+    assert scores.pair_f1 >= 0.95
+    assert scores.bcubed_f1 >= 0.99
     assert scores.cross_force_recall >= 0.95
     reasons = result.series["reason"]
     assert reasons.null_count() == 0
