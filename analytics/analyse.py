@@ -23,14 +23,14 @@ import json
 from dataclasses import dataclass, field
 
 import polars as pl
-from sqlalchemy import Engine, insert, select
+from sqlalchemy import Engine, func, insert, select
 
 from analytics.campaigns import campaign_rate_ratio
 from analytics.count_series import SERIES_KEYS, Frequency, as_counts, count_series
 from analytics.exceedance import detect
 from analytics.farrington import FarringtonParams
 from analytics.funnel import funnel
-from analytics.linkage import link
+from analytics.linkage import attach, link
 from analytics.trends import period_change, trend_per_year
 from etl import reference
 from etl.schema import (
@@ -87,6 +87,19 @@ def read_link_inputs(engine: Engine) -> pl.DataFrame:
     return frame
 
 
+def read_stored_series(engine: Engine) -> tuple[int, pl.DataFrame] | None:
+    """The series of the latest run that stored any (run id, incident_id + series_id), so a
+    new run can attach new incidents to them instead of relinking everything."""
+    with engine.connect() as conn:
+        run_id = conn.execute(select(func.max(out_series_member.c.run_id))).scalar()
+        if run_id is None:
+            return None
+        members = pl.read_database(
+            select(out_series_member.c.incident_id, out_series_member.c.series_id).where(
+                out_series_member.c.run_id == run_id), conn)
+    return int(run_id), members
+
+
 def default_as_of(incidents: pl.DataFrame) -> dt.date:
     latest = incidents["reported_date"].max()
     if latest is None:
@@ -121,8 +134,11 @@ def denominators(forces: pl.DataFrame) -> dict[str, pl.DataFrame]:
 
 def compute(incidents: pl.DataFrame, forces: pl.DataFrame, as_of: dt.date | None = None,
             params: dict[str, FarringtonParams] | None = None,
-            link_incidents: pl.DataFrame | None = None) -> Analysis:
-    """Exceedances, trends, period changes, funnel and campaign ratios for one as-of month."""
+            link_incidents: pl.DataFrame | None = None,
+            stored_series: tuple[int, pl.DataFrame] | None = None) -> Analysis:
+    """Exceedances, trends, period changes, funnel and campaign ratios for one as-of month,
+    and the cross-border series: relinked from scratch, or, given `stored_series` (a run id
+    and its members), with new incidents attached to the stored series."""
     as_of = as_of or default_as_of(incidents)
     params = params or {"month": FarringtonParams.monthly(),
                         "quarter": FarringtonParams.quarterly()}
@@ -184,7 +200,13 @@ def compute(incidents: pl.DataFrame, forces: pl.DataFrame, as_of: dt.date | None
     }
     series_tables: dict[str, pl.DataFrame] = {}
     if link_incidents is not None:
-        linked = link(link_incidents.filter(pl.col("reported_date") < _next_month(as_of)))
+        upto_links = link_incidents.filter(pl.col("reported_date") < _next_month(as_of))
+        if stored_series is None:
+            linked = link(upto_links)
+            parameters["linkage_mode"] = "relinked"
+        else:
+            linked = attach(upto_links, stored_series[1])
+            parameters["linkage_mode"] = f"attached to the series of run {stored_series[0]}"
         series_tables = {
             "series": linked.series.select(
                 "series_id", pl.col("size").alias("incident_count"),

@@ -148,11 +148,25 @@ def analyse(
     as_of: Annotated[
         str | None, typer.Option("--as-of", help="YYYY-MM; default the last month with data")
     ] = None,
+    relink: Annotated[
+        bool,
+        typer.Option(
+            "--relink",
+            help="Rebuild every cross-border series; by default new incidents attach to the "
+            "series of the latest run and stored series are kept",
+        ),
+    ] = False,
 ) -> None:
     """Run every model on every series and store the results in the warehouse."""
     import datetime as dt
 
-    from analytics.analyse import compute, read_inputs, read_link_inputs, store
+    from analytics.analyse import (
+        compute,
+        read_inputs,
+        read_link_inputs,
+        read_stored_series,
+        store,
+    )
     from etl.warehouse import make_engine, migrate
 
     engine = make_engine(db or get_settings().db_url)
@@ -167,7 +181,8 @@ def analyse(
     incidents, forces = read_inputs(engine)
     try:
         analysis = compute(incidents, forces, as_of=month,
-                           link_incidents=read_link_inputs(engine))
+                           link_incidents=read_link_inputs(engine),
+                           stored_series=None if relink else read_stored_series(engine))
     except ValueError as exc:
         err.print(f"[red]{exc}[/red]")
         raise typer.Exit(code=1) from exc

@@ -122,3 +122,29 @@ def test_plait_analyse_command(synth_warehouse: str, tmp_path: Path) -> None:
     assert sorted(members["incident_id"].to_list()) == sorted(kept["incident_id"].to_list())
     bad = CliRunner().invoke(app, ["analyse", "--db", f"sqlite:///{db}", "--as-of", "March"])
     assert bad.exit_code == 2
+
+
+def test_a_later_run_attaches_to_stored_series(synth_warehouse: str, tmp_path: Path) -> None:
+    """Run 1 as of 2025-12, run 2 as of 2026-06: incidents of run 1 keep their series and
+    the run says so; `--relink` rebuilds them."""
+    db = tmp_path / "copy.db"
+    db.write_bytes(Path(synth_warehouse.removeprefix("sqlite:///")).read_bytes())
+    url = f"sqlite:///{db}"
+    for as_of in ("2025-12", "2026-06"):
+        result = CliRunner().invoke(app, ["analyse", "--db", url, "--as-of", as_of])
+        assert result.exit_code == 0, result.output
+    engine = make_engine(url)
+    members = _read(engine, out_series_member)
+    runs = _read(engine, out_analysis_run).sort("run_id")
+    first, second = members.partition_by("run_id", maintain_order=True)
+    assert second.height > first.height
+    kept = first.join(second, on="incident_id", suffix="_later")
+    assert kept.height == first.height
+    assert (kept["series_id"] == kept["series_id_later"]).all()
+    assert "attached to the series of run" in runs["parameters"].cast(pl.String)[-1]
+    result = CliRunner().invoke(app, ["analyse", "--db", url, "--as-of", "2026-06",
+                                      "--relink"])
+    assert result.exit_code == 0, result.output
+    runs = _read(engine, out_analysis_run).sort("run_id")
+    engine.dispose()
+    assert '"relinked"' in runs["parameters"].cast(pl.String)[-1]
