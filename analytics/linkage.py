@@ -28,7 +28,16 @@ import polars as pl
 from sklearn.linear_model import LogisticRegression
 
 from analytics.linkage_cluster import cluster
-from analytics.linkage_evidence import FEATURES, evidence, explain, prepare
+from analytics.linkage_evidence import (
+    FEATURES,
+    PLACEHOLDER,
+    QUOTED,
+    compare,
+    evidence,
+    explain,
+    prepare,
+)
+from analytics.text_vectors import normalise
 
 MODEL_PATH = Path(__file__).resolve().parents[1] / "data" / "models" / "linkage.json"
 THRESHOLD = 0.5
@@ -144,44 +153,44 @@ def search(incidents: pl.DataFrame, seeds: list[str], model: LinkModel | None = 
            top: int = 20) -> pl.DataFrame:
     """Incidents most like the seed incidents, best first ("incidents like these").
 
-    Series Finder's seeded mode (Wang et al. 2013), on this model: each candidate that
-    blocking pairs with a seed is scored against every seed; the rank is the mean pair
-    log-odds over the seeds (a seed it was never paired with counts as no evidence), so a
+    Series Finder's seeded mode (Wang et al. 2013), on this model: blocking proposes the
+    candidates (every incident paired with some seed), then each candidate is compared with
+    every seed, blocked or not, and ranked by its mean log-odds over the seeds, so a
     candidate like all the seeds ranks above one like a single seed. Returns incident_id,
-    score (mean pair score over the seeds it was compared with), seeds_matched, why."""
+    score (σ of that mean: the model's confidence that the candidate is in the seeds'
+    series), seeds_matched (seeds it scores above the threshold with) and why (the levels
+    that weigh most against its closest seed)."""
     model = model or LinkModel.load()
-    wanted = set(seeds)
-    missing = wanted - set(incidents["incident_id"].to_list())
+    wanted = list(dict.fromkeys(seeds))
+    missing = set(wanted) - set(incidents["incident_id"].to_list())
     if missing:
         raise ValueError(f"seed incidents not found: {', '.join(sorted(missing))}")
-    focus = incidents["incident_id"].is_in(list(wanted))
-    frame, pairs = scored_pairs(incidents, model, focus)
+    focus = incidents["incident_id"].is_in(wanted)
+    frame, blocked = scored_pairs(incidents, model, focus)
     ids = frame.select("idx", "incident_id")
-    seed_rows = ids.filter(pl.col("incident_id").is_in(list(wanted)))["idx"]
-    oriented = pl.concat([
-        pairs.filter(pl.col("left").is_in(seed_rows.implode())).select(
-            pl.col("right").alias("idx"), pl.all().exclude("left", "right")),
-        pairs.filter(pl.col("right").is_in(seed_rows.implode())).select(
-            pl.col("left").alias("idx"), pl.all().exclude("left", "right")),
-    ]).filter(~pl.col("idx").is_in(seed_rows.implode()))
-    if oriented.height == 0:
+    seed_rows = ids.filter(pl.col("incident_id").is_in(wanted))["idx"].cast(pl.UInt32)
+    candidates = pl.concat([blocked["left"], blocked["right"]]).unique()
+    candidates = candidates.filter(~candidates.is_in(seed_rows.implode()))
+    if candidates.len() == 0:
         return pl.DataFrame(schema={"incident_id": pl.String, "score": pl.Float64,
                                     "seeds_matched": pl.UInt32, "why": pl.String})
-    logit = pl.col("score").clip(1e-9, 1 - 1e-9).log() - (1 - pl.col("score").clip(
-        1e-9, 1 - 1e-9)).log()
-    ranked = oriented.with_columns(logit.alias("logit")).sort("score", descending=True)
-    best_rows = ranked.unique("idx", keep="first")
-    why = {r["idx"]: explain(model.weights, r) for r in best_rows.iter_rows(named=True)}
+    pairs = pl.DataFrame({"left": candidates}).join(
+        pl.DataFrame({"right": seed_rows}), how="cross")
+    scored = model.score(compare(frame, pairs)).with_columns(
+        (pl.col("score").clip(1e-9, 1 - 1e-9).log()
+         - (1 - pl.col("score").clip(1e-9, 1 - 1e-9)).log()).alias("logit"))
+    closest = scored.sort("score", descending=True).unique("left", keep="first")
+    why = {r["left"]: explain(model.weights, r) for r in closest.iter_rows(named=True)}
     return (
-        ranked.group_by("idx").agg(
-            (pl.col("logit").sum() / len(wanted)).alias("rank_logit"),
-            pl.col("score").mean().alias("score"),
-            (pl.col("score") >= model.threshold).sum().alias("seeds_matched"))
-        .sort("rank_logit", "idx", descending=[True, False]).head(top)
-        .join(ids, on="idx")
-        .with_columns(pl.col("idx").replace_strict(why, return_dtype=pl.String).alias("why"))
-        .sort("rank_logit", "idx", descending=[True, False])
-        .select("incident_id", "score", pl.col("seeds_matched").cast(pl.UInt32), "why")
+        scored.group_by(pl.col("left").alias("idx")).agg(
+            pl.col("logit").mean().alias("mean_logit"),
+            (pl.col("score") >= model.threshold).sum().cast(pl.UInt32).alias("seeds_matched"))
+        .sort("mean_logit", "idx", descending=[True, False]).head(top)
+        .join(ids.with_columns(pl.col("idx").cast(pl.UInt32)), on="idx")
+        .with_columns(pl.col("idx").replace_strict(why, return_dtype=pl.String).alias("why"),
+                      (1 / (1 + (-pl.col("mean_logit")).exp())).alias("score"))
+        .sort("mean_logit", "idx", descending=[True, False])
+        .select("incident_id", "score", "seeds_matched", "why")
     )
 
 
@@ -212,7 +221,7 @@ def _reasons(frame: pl.DataFrame, assignments: pl.DataFrame,
     "3 shared suspect keys; phrase 'final warning' in 9 of 11; email in 10 of 11;
     11 victims in 6 forces over 40 days"."""
     joined = frame.select(
-        "incident_id", "force_id", "victim_id", "channel", "reported_date", "keys", "phrases"
+        "incident_id", "force_id", "victim_id", "channel", "reported_date", "keys", "summary"
     ).join(assignments, on="incident_id").filter(pl.col("series_id").is_duplicated())
     if joined.height == 0:
         return pl.DataFrame(schema={"series_id": pl.String, "size": pl.UInt32,
@@ -233,11 +242,19 @@ def _reasons(frame: pl.DataFrame, assignments: pl.DataFrame,
     summary = summary.join(channel, on="series_id", how="left")
     similarity = within.filter(pl.col("phrase_similarity") > 0).group_by("series_id").agg(
         pl.col("phrase_similarity").mean().alias("alike"))
+    # phrases are counted in their normalised form and quoted as most often written
     phrase = (
-        joined.select("series_id", "incident_id", pl.col("phrases").alias("phrase"))
-        .explode("phrase").drop_nulls().unique(["series_id", "incident_id", "phrase"])
-        .with_columns(pl.col("phrase").str.strip_chars())
-        .group_by("series_id", "phrase").len("phrase_n")
+        joined.select("series_id", "incident_id",
+                      pl.col("summary").cast(pl.String).fill_null("").str.extract_all(QUOTED)
+                      .alias("written"))
+        .explode("written").drop_nulls()
+        .with_columns(pl.col("written").str.slice(1, pl.col("written").str.len_chars() - 2)
+                      .str.replace_all(PLACEHOLDER, "…"))
+        .with_columns(normalise(pl.col("written")).alias("phrase"))
+        .filter(pl.col("phrase") != "")
+        .group_by("series_id", "phrase").agg(
+            pl.col("incident_id").n_unique().alias("phrase_n"),
+            pl.col("written").mode().sort().first().alias("written"))
         .sort("phrase_n", "phrase", descending=[True, False])
         .unique("series_id", keep="first")
     )
@@ -247,7 +264,7 @@ def _reasons(frame: pl.DataFrame, assignments: pl.DataFrame,
         pl.format("{} shared suspect keys", pl.col("shared_keys")))
     quoted = pl.when(pl.col("phrase_n") >= 2).then(
         pl.format("; phrase '{}' in {} of {} (quoted phrases {}% alike on average)",
-                  pl.col("phrase").str.slice(0, 60), pl.col("phrase_n"), pl.col("size"),
+                  pl.col("written").str.slice(0, 60), pl.col("phrase_n"), pl.col("size"),
                   (pl.col("alike").fill_null(0) * 100).round(0).cast(pl.Int64))
     ).otherwise(pl.lit(""))
     return summary.select(

@@ -217,6 +217,27 @@ def evidence(frame: pl.DataFrame, focus: pl.Series | None = None) -> pl.DataFram
                              | pl.col("right").is_in(chosen.implode()))
     pairs = pairs.join(keys, on=["left", "right"], how="left").with_columns(
         pl.col("shared_keys").fill_null(0))
+    return _levels_of(frame, pairs, held, distinct)
+
+
+def compare(frame: pl.DataFrame, pairs: pl.DataFrame) -> pl.DataFrame:
+    """The evidence of pairs chosen by the caller (left, right row indices), blocked or not:
+    seeded search compares each candidate with every seed."""
+    held, distinct = phrase_table(frame)
+    exploded = frame.select("idx", pl.col("keys").alias("key")).explode("key").drop_nulls()
+    stock = exploded.group_by("key").len("n").filter(pl.col("n") > MAX_BLOCK)["key"]
+    keys = frame.select(pl.col("idx").cast(pl.UInt32), pl.col("keys").list.eval(
+        pl.element().filter(~pl.element().is_in(stock.implode()))).alias("usable"))
+    pairs = pairs.select(pl.col("left").cast(pl.UInt32), pl.col("right").cast(pl.UInt32)
+                         ).join(keys.rename({"idx": "left"}), on="left").join(
+        keys.rename({"idx": "right", "usable": "usable_r"}), on="right").with_columns(
+        pl.col("usable").list.set_intersection("usable_r").list.len().cast(pl.UInt32)
+        .alias("shared_keys")).drop("usable", "usable_r")
+    return _levels_of(frame, pairs, held, distinct)
+
+
+def _levels_of(frame: pl.DataFrame, pairs: pl.DataFrame, held: pl.DataFrame,
+               distinct: pl.DataFrame) -> pl.DataFrame:
     pairs = phrase_similarity(pairs, held, distinct)
     attrs = frame.select("idx", "reported_date", "channel", "platform", "victim_id",
                          "victim_role", pl.col("keys").list.len().alias("n_keys"))
