@@ -9,9 +9,9 @@ all pairs:
    evidence. The weights are learned from `plait synth` truth by `train_model` and kept in
    `data/models/linkage.json`; each pair's score splits into per-level contributions, which
    the reasons and the search quote;
-3. clustering (`analytics.linkage_cluster`): correlation clustering of the pair log-odds,
-   so one strong bridge does not merge two series and a pair blocking never proposed is no
-   evidence either way.
+3. clustering (`analytics.linkage_cluster`): average linkage of the pair log-odds over the
+   pairs actually compared, so one strong bridge does not merge two series and a pair
+   blocking never proposed is no evidence either way.
 Every incident ends in exactly one series; one in no series gets a series of its own.
 Besides the batch `link`, `search` ranks the incidents most like a few seed incidents and
 `attach` places new incidents into stored series without reclustering the old ones.
