@@ -139,8 +139,9 @@ def score(seed: int) -> None:
     _append(lines)
 
 
-def _one_size(seed: int, scale: float) -> dict[str, float]:
-    """Link one data set in this process and report time, quality and peak memory."""
+def _one_size(seed: int, scale: float, peer: bool) -> dict[str, float]:
+    """Link one data set in this process and report time, quality and peak memory; with
+    `peer`, then run Splink on it too (its time and F1; its memory is not separable)."""
     import resource
 
     incidents = labelled_incidents(seed, scale)
@@ -150,17 +151,26 @@ def _one_size(seed: int, scale: float) -> dict[str, float]:
     seconds = time.perf_counter() - start
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     s = _scores(incidents, result.assignments)
-    return {"incidents": incidents.height, "seconds": seconds, "peak_mb": peak / 1024,
-            "before_mb": before / 1024, "pairs": result.pairs.height, "f1": s.pair_f1,
-            "bcubed_f1": s.bcubed_f1, "cross_force_recall": s.cross_force_recall}
+    row = {"incidents": incidents.height, "seconds": seconds, "peak_mb": peak / 1024,
+           "before_mb": before / 1024, "pairs": result.pairs.height, "f1": s.pair_f1,
+           "bcubed_f1": s.bcubed_f1, "cross_force_recall": s.cross_force_recall}
+    if peer:
+        from splink_baseline import splink_link
+
+        start = time.perf_counter()
+        found = splink_link(incidents.drop("series_id"))
+        row["splink_seconds"] = time.perf_counter() - start
+        row["splink_f1"] = _scores(incidents, found).pair_f1
+    return row
 
 
-def scale(seed: int, scales: list[float]) -> None:
+def scale(seed: int, scales: list[float], peer_up_to: float) -> None:
     rows = []
     for s in scales:
         labelled_incidents(seed, s)  # build the cache outside the timed process
+        peer = ["--peer"] if s <= peer_up_to else []
         out = subprocess.run(
-            [sys.executable, __file__, "one", "--seed", str(seed), "--scale", str(s)],
+            [sys.executable, __file__, "one", "--seed", str(seed), "--scale", str(s), *peer],
             check=True, capture_output=True, text=True, cwd=ROOT)
         rows.append(json.loads(out.stdout.strip().splitlines()[-1]))
         print(rows[-1], file=sys.stderr)
@@ -172,14 +182,18 @@ def scale(seed: int, scales: list[float]) -> None:
         f"- data: `plait synth --seed {seed} --scale S` through ingest; each size linked in a "
         "fresh process (peak memory is that process's maximum resident set, data included)",
         "",
+        "Splink 5 runs in the same process after plait link, so its memory is not reported.",
+        "",
         "| incidents | candidate pairs | seconds | peak memory (MB) | pairwise F1 | B³ F1 | "
-        "cross-force recall |",
-        "|---:|---:|---:|---:|---:|---:|---:|",
+        "cross-force recall | Splink 5 seconds (ratio) | Splink 5 F1 |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in rows:
+        peer = (f"{r['splink_seconds']:.1f} ({r['splink_seconds'] / r['seconds']:.1f}×) | "
+                f"{r['splink_f1']:.3f}") if "splink_seconds" in r else "not run | "
         lines.append(f"| {r['incidents']:,} | {r['pairs']:,} | {r['seconds']:.1f} | "
                      f"{r['peak_mb']:,.0f} | {r['f1']:.3f} | {r['bcubed_f1']:.3f} | "
-                     f"{r['cross_force_recall']:.3f} |")
+                     f"{r['cross_force_recall']:.3f} | {peer} |")
     def slope(a: dict[str, float], b: dict[str, float], what: str) -> float:
         return (math.log(b[what]) - math.log(a[what])) / (
             math.log(b["incidents"]) - math.log(a["incidents"]))
@@ -196,6 +210,9 @@ def scale(seed: int, scales: list[float]) -> None:
     _append(lines)
 
 
+
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("mode", choices=["train", "score", "scale", "one"])
@@ -203,15 +220,18 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, nargs="+", default=[101, 102, 103])
     parser.add_argument("--scale", type=float, default=1.0)
     parser.add_argument("--scales", type=float, nargs="+", default=[2.1, 21, 209])
+    parser.add_argument("--peer", action="store_true", help="one: run Splink on it too")
+    parser.add_argument("--peer-up-to", type=float, default=21,
+                        help="scale: run Splink on the sizes up to this scale")
     args = parser.parse_args()
     if args.mode == "train":
         train(args.seeds, TRAIN_SCALES)
     elif args.mode == "score":
         score(args.seed)
     elif args.mode == "scale":
-        scale(args.seed, args.scales)
+        scale(args.seed, args.scales, args.peer_up_to)
     else:
-        print(json.dumps(_one_size(args.seed, args.scale)))
+        print(json.dumps(_one_size(args.seed, args.scale, args.peer)))
 
 
 if __name__ == "__main__":
