@@ -172,8 +172,9 @@ def blocked_pairs(frame: pl.DataFrame, held: pl.DataFrame, distinct: pl.DataFram
     }
     pairs = pl.concat(
         [p.select(pl.col("left").cast(pl.UInt32), pl.col("right").cast(pl.UInt32),
-                  pl.lit(rule).alias("rule")) for rule, p in rules.items()]
-    ).group_by("left", "right").agg(pl.col("rule").unique().sort().alias("rules"))
+                  *(pl.lit(rule == other).alias(f"by_{other}") for other in RULES))
+         for rule, p in rules.items()]
+    ).group_by("left", "right").agg(pl.col(f"by_{rule}").any() for rule in RULES)
     return pairs, keys
 
 
@@ -239,11 +240,13 @@ def compare(frame: pl.DataFrame, pairs: pl.DataFrame) -> pl.DataFrame:
 def _levels_of(frame: pl.DataFrame, pairs: pl.DataFrame, held: pl.DataFrame,
                distinct: pl.DataFrame) -> pl.DataFrame:
     pairs = phrase_similarity(pairs, held, distinct)
-    attrs = frame.select("idx", "reported_date", "channel", "platform", "victim_id",
-                         "victim_role", pl.col("keys").list.len().alias("n_keys"))
-    pairs = pairs.join(attrs, left_on="left", right_on="idx").join(
-        attrs, left_on="right", right_on="idx", suffix="_r")
-    return with_levels(pairs)
+    # rows are their own index, so each side's attributes are a gather, not a join
+    attrs = frame.select("reported_date", "channel", "platform", "victim_id", "victim_role",
+                         pl.col("keys").list.len().alias("n_keys"))
+    left, right = pairs["left"], pairs["right"]
+    return with_levels(pairs.with_columns(
+        *(attrs[c].gather(left).alias(c) for c in attrs.columns),
+        *(attrs[c].gather(right).alias(f"{c}_r") for c in attrs.columns)))
 
 
 def with_levels(pairs: pl.DataFrame) -> pl.DataFrame:
@@ -253,7 +256,7 @@ def with_levels(pairs: pl.DataFrame) -> pl.DataFrame:
     same_channel = (pl.col("channel") == pl.col("channel_r")).fill_null(False)
     platform_known = pl.col("platform").is_not_null() & pl.col("platform_r").is_not_null()
     return pairs.select(
-        "left", "right", *(["rules"] if "rules" in pairs.columns else []),
+        "left", "right", *(c for c in pairs.columns if c.startswith("by_")),
         "shared_keys", "phrase_similarity", "phrase_holders", "best_phrase",
         days.alias("days_apart"),
         (pl.col("shared_keys") == 1).alias("keys_1"),

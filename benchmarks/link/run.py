@@ -60,7 +60,7 @@ def train(seeds: list[int], scales: list[float]) -> None:
         pairs = evidence(frame)
         truth = frame.select("idx", "true_series")
         labelled.append(pairs.join(truth, left_on="left", right_on="idx").join(
-            truth, left_on="right", right_on="idx", suffix="_r").drop("rules"))
+            truth, left_on="right", right_on="idx", suffix="_r"))
     pairs = pl.concat(labelled, how="vertical_relaxed")
     same = pairs["true_series"] == pairs["true_series_r"]
     model = train_model(pairs, same)
