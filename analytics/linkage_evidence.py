@@ -1,17 +1,16 @@
 """Candidate pairs of incidents and the evidence each pair carries, without comparing all pairs.
 
-Blocking rules (each can only add pairs; their union is scored):
-- `keys`: a shared suspect key (keyed hash of an email, phone, handle, handle stem or
-  name). A key held by more than `MAX_BLOCK` incidents is a stock value, not evidence.
-- `phrase`: near-identical quoted phrases, by MinHash-LSH on character n-grams
-  (`analytics.text_vectors`), buckets over `MAX_BLOCK` skipped (stock phrases, mass templates).
-- `victim`: the same victim within `VICTIM_WINDOW_DAYS`, each incident against its next
-  `NEIGHBOURS` for that victim (sorted neighbourhood: an MP with a thousand incidents costs a
-  thousand pairs, not half a million).
-A fourth rule, the same channel and platform adjacent in time, was tried and dropped: on
-seed 7 it added no true pair the others missed (3,102 of 3,125 found with or without it)
-but 5,000 unrelated ones, and training on them taught the model that sharing a channel is
-evidence *against* a link.
+Blocking rules (each can only add pairs; their union is scored), each a set of groups of
+incidents paired by `group_pairs` (all pairs in a group of up to ALL_PAIRS, the next WINDOW
+in date order in a larger one, none in a group over MAX_BLOCK, which is a stock value):
+- `keys`: a shared suspect key (keyed hash of an email, phone, handle, handle stem or name);
+- `phrase`: the same rare quoted phrase, or near-identical ones by MinHash-LSH on character
+  n-grams (`analytics.text_vectors`).
+Two more rules were tried and dropped, measured on seed 7: the same channel and platform
+adjacent in time added no true pair the others missed (3,102 of 3,125 found with or without
+it) but 5,000 unrelated ones, and training on them taught the model that sharing a channel
+is evidence *against* a link; the same victim within 30 days added 2 true pairs for 434
+unrelated ones (24 for 110,000 at 100,000 incidents). The victim stays as evidence.
 
 The evidence is a set of comparison levels, as in Fellegi–Sunter: each pair falls in one level
 per comparison, and each level gets its own weight. Distance is not evidence here (letters,
@@ -24,12 +23,12 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 
-from analytics.text_vectors import lsh_pairs, minhash, normalise, pair_cosine, tfidf
+from analytics.text_vectors import lsh_buckets, minhash, normalise, pair_cosine, tfidf
 
 MAX_BLOCK = 200
 COMMON_PHRASE = 50
-VICTIM_WINDOW_DAYS = 30
-NEIGHBOURS = 3
+ALL_PAIRS = 50
+WINDOW = 10
 PLACEHOLDER = r"\[(?:name|email|phone|postcode|url|handle)\]"
 # A quoted phrase opens on a letter or digit and closes on no space, so the text between
 # two short quotes ("to 'visit'. Called the MP a 'traitor'") is not taken for a phrase.
@@ -69,7 +68,7 @@ LABELS = {
     "same_victim": "same victim",
     "same_victim_role": "same victim role",
 }
-RULES = ("keys", "phrase", "victim")
+RULES = ("keys", "phrase")
 
 
 def prepare(incidents: pl.DataFrame) -> pl.DataFrame:
@@ -88,39 +87,51 @@ def prepare(incidents: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def key_pairs(frame: pl.DataFrame) -> pl.DataFrame:
-    """Pairs sharing a suspect key, with how many keys they share."""
+def group_pairs(members: pl.DataFrame, dates: pl.Series) -> pl.DataFrame:
+    """Candidate pairs within groups of incidents (members: group, idx).
+
+    A group of up to ALL_PAIRS incidents gives all its pairs; a larger one (up to
+    MAX_BLOCK) gives each incident and the next WINDOW of the group in date order (sorted
+    neighbourhood), so a prolific offender's 150 incidents cost 750 pairs, not 11,175, and
+    clustering still joins them, since a pair never compared is no evidence against. A
+    group over MAX_BLOCK is a stock value and gives none."""
+    members = members.unique(["group", "idx"]).with_columns(pl.len().over("group").alias("n"))
+    members = members.filter(pl.col("n").is_between(2, MAX_BLOCK))
+    small = members.filter(pl.col("n") <= ALL_PAIRS).select("group", "idx")
+    parts = [
+        small.join(small, on="group", suffix="_r").filter(pl.col("idx") < pl.col("idx_r"))
+        .select(pl.col("idx").alias("left"), pl.col("idx_r").alias("right"))
+    ]
+    large = members.filter(pl.col("n") > ALL_PAIRS)
+    if large.height:
+        order = large.select("group", "idx").with_columns(
+            pl.Series("day", dates.gather(large["idx"]))).sort("group", "day", "idx")
+        for step in range(1, WINDOW + 1):
+            parts.append(order.select(
+                pl.col("idx").alias("a"), pl.col("idx").shift(-step).alias("b"),
+                (pl.col("group") == pl.col("group").shift(-step)).alias("same"),
+            ).filter(pl.col("same")).select(pl.min_horizontal("a", "b").alias("left"),
+                                            pl.max_horizontal("a", "b").alias("right")))
+    return pl.concat(parts).unique()
+
+
+def key_groups(frame: pl.DataFrame) -> pl.DataFrame:
+    """(group, idx) for each suspect key an incident holds."""
+    return frame.select(pl.col("keys").alias("group"), "idx").explode("group").drop_nulls(
+    ).with_columns(pl.col("group").hash())
+
+
+def shared_keys(frame: pl.DataFrame, pairs: pl.DataFrame) -> pl.DataFrame:
+    """How many suspect keys each pair shares, not counting stock keys (held by more than
+    MAX_BLOCK incidents: a shared office number, a hashed 'unknown')."""
     exploded = frame.select("idx", pl.col("keys").alias("key")).explode("key").drop_nulls()
-    sizes = exploded.group_by("key").len("n").filter(pl.col("n").is_between(2, MAX_BLOCK))
-    members = exploded.join(sizes.select("key"), on="key")
-    return (
-        members.join(members, on="key", suffix="_r")
-        .filter(pl.col("idx") < pl.col("idx_r"))
-        .group_by(pl.col("idx").alias("left"), pl.col("idx_r").alias("right"))
-        .agg(pl.len().cast(pl.UInt32).alias("shared_keys"))
-    )
-
-
-def _sorted_neighbours(frame: pl.DataFrame, by: list[str], window_days: int | None
-                       ) -> pl.DataFrame:
-    """Each incident with the next NEIGHBOURS incidents of its group in date order."""
-    ordered = frame.select("idx", "reported_date", *by).drop_nulls(by).sort(
-        [*by, "reported_date", "idx"])
-    parts = []
-    for step in range(1, NEIGHBOURS + 1):
-        shifted = ordered.select(
-            pl.col("idx").alias("left"),
-            pl.col("idx").shift(-step).alias("right"),
-            pl.all_horizontal(pl.col(c) == pl.col(c).shift(-step) for c in by).alias("same"),
-            (pl.col("reported_date").shift(-step) - pl.col("reported_date")).dt.total_days()
-            .alias("days"),
-        ).filter(pl.col("same"))
-        if window_days is not None:
-            shifted = shifted.filter(pl.col("days") <= window_days)
-        parts.append(shifted.select(
-            pl.min_horizontal("left", "right").alias("left"),
-            pl.max_horizontal("left", "right").alias("right")))
-    return pl.concat(parts)
+    stock = exploded.group_by("key").len("n").filter(pl.col("n") > MAX_BLOCK)["key"]
+    usable = frame.select(pl.col("idx").cast(pl.UInt32), pl.col("keys").list.eval(
+        pl.element().filter(~pl.element().is_in(stock.implode()))).alias("k"))["k"]
+    left = usable.gather(pairs["left"])
+    right = usable.gather(pairs["right"])
+    return pairs.with_columns(
+        left.list.set_intersection(right).list.len().cast(pl.UInt32).alias("shared_keys"))
 
 
 def phrase_table(frame: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
@@ -140,42 +151,35 @@ def phrase_table(frame: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
     return held, distinct
 
 
-def _phrase_pairs(held: pl.DataFrame, distinct: pl.DataFrame) -> pl.DataFrame:
-    """Incident pairs quoting the same rare phrase, or rare phrases LSH calls near-identical."""
+def phrase_groups(held: pl.DataFrame, distinct: pl.DataFrame) -> pl.DataFrame:
+    """(group, idx): the holders of each rare phrase, and of each MinHash-LSH bucket of
+    near-identical rare phrases (a bucket whose phrases more than MAX_BLOCK incidents hold
+    is a family of stock wordings and is skipped)."""
     rare = distinct.filter(pl.col("rare"))
-    ids = rare["phrase_id"].to_numpy()
-    near = lsh_pairs(minhash(rare["phrase"]), MAX_BLOCK,
-                     weights=rare["holders"].to_numpy().astype(np.int64))
-    phrase_pairs = pl.concat([
-        pl.DataFrame({"a": ids[near["left"].to_numpy()], "b": ids[near["right"].to_numpy()]}),
-        pl.DataFrame({"a": ids, "b": ids}),
-    ])
     holders = held.filter(pl.col("rare")).select("idx", "phrase_id")
-    return (
-        phrase_pairs.join(holders.rename({"phrase_id": "a"}), on="a")
-        .join(holders.rename({"phrase_id": "b", "idx": "idx_r"}), on="b")
-        .filter(pl.col("idx") != pl.col("idx_r"))
-        .select(pl.min_horizontal("idx", "idx_r").alias("left"),
-                pl.max_horizontal("idx", "idx_r").alias("right"))
-        .unique()
-    )
+    buckets = lsh_buckets(minhash(rare["phrase"]), MAX_BLOCK,
+                          weights=rare["holders"].to_numpy().astype(np.int64))
+    near = buckets.with_columns(
+        rare["phrase_id"].gather(buckets["row"]).alias("phrase_id")
+    ).join(holders, on="phrase_id").select(pl.col("bucket").alias("group"), "idx")
+    exact = holders.select((pl.col("phrase_id").cast(pl.UInt64) | (1 << 63)).alias("group"),
+                           "idx")
+    return pl.concat([near, exact.with_columns(pl.col("group").cast(pl.UInt64))])
 
 
 def blocked_pairs(frame: pl.DataFrame, held: pl.DataFrame, distinct: pl.DataFrame
-                  ) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """All candidate pairs with the rules that proposed them, and the key pairs."""
-    keys = key_pairs(frame)
+                  ) -> pl.DataFrame:
+    """All candidate pairs, with the rules that proposed them."""
+    dates = frame["reported_date"]
     rules = {
-        "keys": keys.select("left", "right"),
-        "phrase": _phrase_pairs(held, distinct),
-        "victim": _sorted_neighbours(frame, ["victim_id"], VICTIM_WINDOW_DAYS),
+        "keys": group_pairs(key_groups(frame), dates),
+        "phrase": group_pairs(phrase_groups(held, distinct), dates),
     }
-    pairs = pl.concat(
+    return pl.concat(
         [p.select(pl.col("left").cast(pl.UInt32), pl.col("right").cast(pl.UInt32),
                   *(pl.lit(rule == other).alias(f"by_{other}") for other in RULES))
          for rule, p in rules.items()]
     ).group_by("left", "right").agg(pl.col(f"by_{rule}").any() for rule in RULES)
-    return pairs, keys
 
 
 def phrase_similarity(pairs: pl.DataFrame, held: pl.DataFrame,
@@ -211,13 +215,11 @@ def evidence(frame: pl.DataFrame, focus: pl.Series | None = None) -> pl.DataFram
     `focus` (a boolean per row) keeps only the pairs touching a focus row: blocking still
     reads every incident (it is the cheap, linear part), the comparisons do not."""
     held, distinct = phrase_table(frame)
-    pairs, keys = blocked_pairs(frame, held, distinct)
+    pairs = blocked_pairs(frame, held, distinct)
     if focus is not None:
         chosen = frame.filter(focus).select(pl.col("idx").cast(pl.UInt32))["idx"]
         pairs = pairs.filter(pl.col("left").is_in(chosen.implode())
                              | pl.col("right").is_in(chosen.implode()))
-    pairs = pairs.join(keys, on=["left", "right"], how="left").with_columns(
-        pl.col("shared_keys").fill_null(0))
     return _levels_of(frame, pairs, held, distinct)
 
 
@@ -225,21 +227,13 @@ def compare(frame: pl.DataFrame, pairs: pl.DataFrame) -> pl.DataFrame:
     """The evidence of pairs chosen by the caller (left, right row indices), blocked or not:
     seeded search compares each candidate with every seed."""
     held, distinct = phrase_table(frame)
-    exploded = frame.select("idx", pl.col("keys").alias("key")).explode("key").drop_nulls()
-    stock = exploded.group_by("key").len("n").filter(pl.col("n") > MAX_BLOCK)["key"]
-    keys = frame.select(pl.col("idx").cast(pl.UInt32), pl.col("keys").list.eval(
-        pl.element().filter(~pl.element().is_in(stock.implode()))).alias("usable"))
-    pairs = pairs.select(pl.col("left").cast(pl.UInt32), pl.col("right").cast(pl.UInt32)
-                         ).join(keys.rename({"idx": "left"}), on="left").join(
-        keys.rename({"idx": "right", "usable": "usable_r"}), on="right").with_columns(
-        pl.col("usable").list.set_intersection("usable_r").list.len().cast(pl.UInt32)
-        .alias("shared_keys")).drop("usable", "usable_r")
+    pairs = pairs.select(pl.col("left").cast(pl.UInt32), pl.col("right").cast(pl.UInt32))
     return _levels_of(frame, pairs, held, distinct)
 
 
 def _levels_of(frame: pl.DataFrame, pairs: pl.DataFrame, held: pl.DataFrame,
                distinct: pl.DataFrame) -> pl.DataFrame:
-    pairs = phrase_similarity(pairs, held, distinct)
+    pairs = phrase_similarity(shared_keys(frame, pairs), held, distinct)
     # rows are their own index, so each side's attributes are a gather, not a join
     attrs = frame.select("reported_date", "channel", "platform", "victim_id", "victim_role",
                          pl.col("keys").list.len().alias("n_keys"))

@@ -139,33 +139,37 @@ def minhash(texts: pl.Series, permutations: int = BANDS * ROWS, seed: int = 2026
     return signatures
 
 
-def lsh_pairs(signatures: np.ndarray, max_bucket: int, rows: int = ROWS,
-              weights: np.ndarray | None = None) -> pl.DataFrame:
-    """Pairs of rows (left < right) sharing at least one band bucket whose total weight (rows,
-    or `weights` per row, such as how many incidents hold each distinct text) is at most
-    max_bucket."""
+def lsh_buckets(signatures: np.ndarray, max_bucket: int, rows: int = ROWS,
+                weights: np.ndarray | None = None) -> pl.DataFrame:
+    """(row, bucket) for every band bucket holding two rows or more whose total weight
+    (rows, or `weights` per row, such as how many incidents hold each distinct text) is at
+    most max_bucket; `bucket` is a 64-bit id unique across bands."""
     permutations = signatures.shape[1]
-    empty = signatures[:, 0] == np.iinfo(np.uint64).max
-    keep = np.flatnonzero(~empty)
+    keep = np.flatnonzero(signatures[:, 0] != np.iinfo(np.uint64).max)
     weight = np.ones(keep.size, dtype=np.int64) if weights is None else weights[keep]
     frames = []
     for band in range(permutations // rows):
         block = signatures[keep, band * rows: (band + 1) * rows]
-        key = block[:, 0].copy()
+        key = block[:, 0] ^ np.uint64(band)
         for j in range(1, rows):
             key = (key * _GOLDEN) ^ block[:, j]
         frames.append(pl.DataFrame({"row": keep.astype(np.uint32), "bucket": key,
-                                    "band": np.full(keep.size, band, dtype=np.uint8),
                                     "weight": weight}))
     if not frames:
-        return pl.DataFrame(schema={"left": pl.UInt32, "right": pl.UInt32})
+        return pl.DataFrame(schema={"row": pl.UInt32, "bucket": pl.UInt64})
     members = pl.concat(frames)
-    sizes = members.group_by("band", "bucket").agg(
+    sizes = members.group_by("bucket").agg(
         pl.len().alias("n"), pl.col("weight").sum().alias("total")).filter(
         (pl.col("n") >= 2) & (pl.col("total") <= max_bucket))
-    members = members.join(sizes.select("band", "bucket"), on=["band", "bucket"]).drop("weight")
+    return members.join(sizes.select("bucket"), on="bucket").select("row", "bucket")
+
+
+def lsh_pairs(signatures: np.ndarray, max_bucket: int, rows: int = ROWS,
+              weights: np.ndarray | None = None) -> pl.DataFrame:
+    """Pairs of rows (left < right) sharing at least one bucket of `lsh_buckets`."""
+    members = lsh_buckets(signatures, max_bucket, rows, weights)
     return (
-        members.join(members, on=["band", "bucket"], suffix="_r")
+        members.join(members, on="bucket", suffix="_r")
         .filter(pl.col("row") < pl.col("row_r"))
         .select(pl.col("row").alias("left"), pl.col("row_r").alias("right"))
         .unique()

@@ -31,7 +31,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from machine import describe
 
 from analytics.linkage import THRESHOLD, LinkModel, link, train_model
-from analytics.linkage_evidence import evidence, key_pairs, prepare
+from analytics.linkage_evidence import MAX_BLOCK, evidence, key_groups, prepare
 from analytics.linkage_metrics import LinkScores, score_partition
 from data import labelled_incidents
 
@@ -78,12 +78,15 @@ def train(seeds: list[int], scales: list[float]) -> None:
 
 
 def exact_key_baseline(incidents: pl.DataFrame) -> pl.DataFrame:
-    """Baseline (i) of the notes: union-find over incidents sharing any exact suspect key."""
+    """Baseline (i) of the notes: union-find over incidents sharing any exact suspect key
+    (a key held by more than MAX_BLOCK incidents is skipped, as plait link skips it)."""
     frame = prepare(incidents)
-    pairs = key_pairs(frame)
+    members = key_groups(frame).with_columns(pl.len().over("group").alias("n")).filter(
+        pl.col("n").is_between(2, MAX_BLOCK)).with_columns(
+        pl.col("idx").first().over("group").alias("first"))
     n = frame.height
-    graph = csr_matrix((np.ones(pairs.height), (pairs["left"].to_numpy(),
-                                                 pairs["right"].to_numpy())), shape=(n, n))
+    graph = csr_matrix((np.ones(members.height), (members["idx"].to_numpy(),
+                                                   members["first"].to_numpy())), shape=(n, n))
     _, labels = connected_components(graph, directed=False)
     return pl.DataFrame({"incident_id": frame["incident_id"],
                          "series_id": [f"component:{x}" for x in labels]})
