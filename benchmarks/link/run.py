@@ -33,7 +33,7 @@ from machine import describe
 from analytics.linkage import THRESHOLD, LinkModel, link, train_model
 from analytics.linkage_evidence import MAX_BLOCK, evidence, key_groups, prepare
 from analytics.linkage_metrics import LinkScores, score_partition
-from data import labelled_incidents
+from data import WAREHOUSE_SCALE_LIMIT, labelled_incidents
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -185,8 +185,10 @@ def scale(seed: int, scales: list[float], peer_up_to: float) -> None:
         f"## link scale — {dt.datetime.now(dt.UTC):%a %d %b %Y %H:%M UTC}",
         "",
         f"- machine: {describe()}",
-        f"- data: `plait synth --seed {seed} --scale S` through ingest; each size linked in a "
-        "fresh process (peak memory is that process's maximum resident set, data included)",
+        f"- data: `plait synth --seed {seed} --scale S` through ingest (above scale "
+        f"{WAREHOUSE_SCALE_LIMIT}, mapped as ingest maps it without loading; see data.py); "
+        "each size linked in a fresh process (peak memory is that process's maximum resident "
+        "set, data included)",
         "",
         "Splink 5 runs in the same process after plait link, so its memory is not reported.",
         "",
