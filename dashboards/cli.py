@@ -201,7 +201,8 @@ def analyse(
             rising = frame.filter(pl.col("ci_low") > 1).height
             flag = f"{rising:,} rising (CI above 1)"
         elif name == "series":
-            flag = f"{int(frame['incident_count'].sum()):,} incidents in series"
+            flag = (f"{int(frame['incident_count'].sum()):,} incidents in series; "
+                    f"{analysis.parameters.get('linkage_mode', 'relinked')}")
         elif name == "funnel":
             flag = f"{int(frame['outside998'].fill_null(False).sum()):,} outside 99.8 %"
         table.add_row(name, f"{frame.height:,}", flag)
