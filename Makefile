@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 SAMPLE := data/sample
 DB ?= sqlite:///data/plait.db
 
-.PHONY: run test bench-ingest bench-exceedance clean
+.PHONY: run test bench-ingest bench-exceedance bench-link clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -29,6 +29,11 @@ bench-ingest: $(STAMP)
 
 bench-exceedance: $(STAMP)
 	$(BIN)/python benchmarks/exceedance/run.py
+
+bench-link: $(STAMP)
+	$(BIN)/pip install -q -e '.[bench]'
+	PYTHONPATH=. $(BIN)/python benchmarks/link/run.py score
+	PYTHONPATH=. $(BIN)/python benchmarks/link/run.py scale
 
 clean:
 	rm -rf $(VENV) data/plait.db $(SAMPLE)

@@ -116,7 +116,8 @@ def test_unrelated_incidents_sharing_a_stock_phrase(planted: pl.DataFrame) -> No
 @pytest.mark.integration
 def test_a_mass_event_is_not_a_series(planted: pl.DataFrame) -> None:
     """300 incidents on one day about one vote, from 300 different senders (each with their
-    own key or none), all quoting the same words. They must not become one series."""
+    own key or none), all quoting the same words. They must not become one series.
+    Measured: none of them is linked to another."""
     rng = random.Random(3)
     victims = planted["victim_id"].drop_nulls().unique().sort().to_list()
     day = dt.date(2024, 3, 15)
