@@ -24,6 +24,9 @@ DbOption = Annotated[
     str | None,
     typer.Option("--db", help="Warehouse URL; default $PLAIT_DB_URL, else sqlite:///data/plait.db"),
 ]
+IncidentsOption = Annotated[
+    Path, typer.Option("--incidents", help="Canonical incidents (DESIGN.md): CSV or Parquet")
+]
 
 
 @app.command()
@@ -244,9 +247,7 @@ def _read_incidents(path: Path) -> pl.DataFrame:
 
 @app.command()
 def link(
-    incidents: Annotated[
-        Path, typer.Option("--incidents", help="Canonical incidents: CSV or Parquet")
-    ],
+    incidents: IncidentsOption,
     out: Annotated[Path, typer.Option("--out", help="Output CSV: incident_id,series_id,score")],
     series: Annotated[
         Path | None,
@@ -287,9 +288,7 @@ def link(
 
 @app.command()
 def similar(
-    incidents: Annotated[
-        Path, typer.Option("--incidents", help="Canonical incidents: CSV or Parquet")
-    ],
+    incidents: IncidentsOption,
     seed: Annotated[
         list[str], typer.Option("--seed", help="An incident_id to start from (repeatable)")
     ],
