@@ -163,14 +163,3 @@ def lsh_buckets(signatures: np.ndarray, max_bucket: int, rows: int = ROWS,
         (pl.col("n") >= 2) & (pl.col("total") <= max_bucket))
     return members.join(sizes.select("bucket"), on="bucket").select("row", "bucket")
 
-
-def lsh_pairs(signatures: np.ndarray, max_bucket: int, rows: int = ROWS,
-              weights: np.ndarray | None = None) -> pl.DataFrame:
-    """Pairs of rows (left < right) sharing at least one bucket of `lsh_buckets`."""
-    members = lsh_buckets(signatures, max_bucket, rows, weights)
-    return (
-        members.join(members, on="bucket", suffix="_r")
-        .filter(pl.col("row") < pl.col("row_r"))
-        .select(pl.col("row").alias("left"), pl.col("row_r").alias("right"))
-        .unique()
-    )

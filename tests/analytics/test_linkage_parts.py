@@ -8,7 +8,7 @@ import pytest
 from sklearn.feature_extraction.text import TfidfVectorizer
 
 from analytics.linkage_cluster import cluster
-from analytics.text_vectors import lsh_pairs, minhash, normalise, pair_cosine, tfidf
+from analytics.text_vectors import lsh_buckets, minhash, normalise, pair_cosine, tfidf
 
 PHRASES = [
     "The reckoning will not stay silent - a patriot!!",
@@ -47,14 +47,21 @@ def test_empty_and_missing_texts_have_no_vector() -> None:
         [0.0, 1.0])
 
 
+def _bucket_pairs(texts: pl.Series, max_bucket: int) -> set[tuple[int, int]]:
+    members = lsh_buckets(minhash(texts), max_bucket)
+    together = members.join(members, on="bucket", suffix="_r").filter(
+        pl.col("row") < pl.col("row_r"))
+    return set(together.select("row", "row_r").unique().iter_rows())
+
+
 @pytest.mark.unit
-def test_lsh_pairs_near_duplicates_and_skips_crowded_buckets() -> None:
+def test_lsh_buckets_join_near_duplicates_and_skip_crowded_ones() -> None:
     texts = _texts(PHRASES)
-    pairs = set(map(tuple, lsh_pairs(minhash(texts), max_bucket=10).rows()))
+    pairs = _bucket_pairs(texts, max_bucket=10)
     assert (0, 1) in pairs
     assert (0, 4) not in pairs and (2, 4) not in pairs
     crowd = _texts(["dealt with"] * 30 + PHRASES[:2])
-    crowded = set(map(tuple, lsh_pairs(minhash(crowd), max_bucket=10).rows()))
+    crowded = _bucket_pairs(crowd, max_bucket=10)
     assert (30, 31) in crowded
     assert not any(a < 30 and b < 30 for a, b in crowded)
 
