@@ -339,3 +339,153 @@ out_series_member = Table(
     Column("score", Float, nullable=False),
     Index("ix_out_series_member_run", "run_id", "incident_id", unique=True),
 )
+
+
+# --- The quarterly release's statistics (issue: intelligence and investigation). Each row is
+# for the run's report quarter: the last complete quarter on or before its as-of month.
+
+def _area_columns() -> list[Column]:  # type: ignore[type-arg]
+    return [
+        Column("run_id", Integer, ForeignKey("out_analysis_run.run_id"), nullable=False),
+        Column("level", String(20), nullable=False),
+        Column("unit", String(60), nullable=False),
+    ]
+
+
+out_quarter_count = Table(
+    "out_quarter_count",
+    metadata,
+    *_series_columns(),
+    Column("period", Date, nullable=False),
+    Column("incident_count", Integer, nullable=False),
+    Index("ix_out_quarter_count_run", "run_id", "series_id", "period", unique=True),
+)
+
+out_repeat_victim = Table(
+    "out_repeat_victim",
+    metadata,
+    *_area_columns(),
+    Column("period", Date, nullable=False),
+    Column("incident_count", Integer, nullable=False),
+    Column("victim_count", Integer, nullable=False),
+    Column("repeat_victim_count", Integer, nullable=False),
+    Column("repeat_incident_count", Integer, nullable=False),
+    Column("top_decile_victim_count", Integer, nullable=False),
+    Column("top_decile_incident_count", Integer, nullable=False),
+    Column("top_decile_share", Float),
+    Index("ix_out_repeat_victim_run", "run_id", "level", "unit", "period", unique=True),
+)
+
+out_channel_shift = Table(
+    "out_channel_shift",
+    metadata,
+    *_area_columns(),
+    Column("dimension", String(20), nullable=False),
+    Column("category", String(40), nullable=False),
+    Column("current_count", Integer, nullable=False),
+    Column("previous_count", Integer, nullable=False),
+    Column("current_total_count", Integer, nullable=False),
+    Column("previous_total_count", Integer, nullable=False),
+    Column("expected_count", Float),
+    Column("adjusted_residual", Float),
+    Column("chi2", Float),
+    Column("dof", Integer),
+    Column("p_value", Float),
+    Column("min_expected", Float),
+    Column("is_test_reliable", Boolean),
+    Index("ix_out_channel_shift_run", "run_id", "level", "unit", "dimension", "category",
+          unique=True),
+)
+
+out_emerging_term = Table(
+    "out_emerging_term",
+    metadata,
+    *_area_columns(),
+    Column("term", String(60), nullable=False),
+    Column("current_count", Integer, nullable=False),
+    Column("previous_count", Integer, nullable=False),
+    Column("log_odds", Float, nullable=False),
+    Column("z_score", Float, nullable=False),
+    Column("rank", Integer, nullable=False),
+    Index("ix_out_emerging_term_run", "run_id", "level", "unit", "term", unique=True),
+)
+
+out_hate_share = Table(
+    "out_hate_share",
+    metadata,
+    *_area_columns(),
+    Column("period", Date, nullable=False),
+    Column("hate_strand", String(40), nullable=False),
+    Column("hate_count", Integer, nullable=False),
+    Column("incident_count", Integer, nullable=False),
+    Column("share", Float),
+    Column("change_pp", Float),
+    Column("change_ci_low", Float),
+    Column("change_ci_high", Float),
+    Column("change_p_value", Float),
+    Index("ix_out_hate_share_run", "run_id", "level", "unit", "period", "hate_strand",
+          unique=True),
+)
+
+out_social_media = Table(
+    "out_social_media",
+    metadata,
+    *_area_columns(),
+    Column("platform", String(40), nullable=False),
+    Column("report_count", Integer, nullable=False),
+    Column("suspect_identified_count", Integer, nullable=False),
+    Column("suspect_identified_share", Float),
+    Column("closed_count", Integer, nullable=False),
+    Column("median_days_to_outcome", Float),
+    Index("ix_out_social_media_run", "run_id", "level", "unit", "platform", unique=True),
+)
+
+out_outcome = Table(
+    "out_outcome",
+    metadata,
+    *_area_columns(),
+    Column("first_period", Date, nullable=False),
+    Column("last_period", Date, nullable=False),
+    Column("outcome", String(40), nullable=False),
+    Column("incident_count", Integer, nullable=False),
+    Column("total_count", Integer, nullable=False),
+    Index("ix_out_outcome_run", "run_id", "level", "unit", "outcome", unique=True),
+)
+
+out_charge_rate = Table(
+    "out_charge_rate",
+    metadata,
+    *_area_columns(),
+    Column("charged_count", Integer, nullable=False),
+    Column("total_count", Integer, nullable=False),
+    Column("rate", Float),
+    Column("ci_low", Float),
+    Column("ci_high", Float),
+    Column("national_rate", Float),
+    Column("limit95_low", Float),
+    Column("limit95_high", Float),
+    Column("limit998_low", Float),
+    Column("limit998_high", Float),
+    Column("z_score", Float),
+    Column("is_outside95", Boolean),
+    Column("is_outside998", Boolean),
+    Index("ix_out_charge_rate_run", "run_id", "level", "unit", unique=True),
+)
+
+out_time_to_outcome = Table(
+    "out_time_to_outcome",
+    metadata,
+    *_area_columns(),
+    Column("offence_group", String(40), nullable=False),
+    Column("incident_count", Integer, nullable=False),
+    Column("closed_count", Integer, nullable=False),
+    Column("open_count", Integer, nullable=False),
+    Column("median_days", Float),
+    Column("median_ci_low", Float),
+    Column("median_ci_high", Float),
+    Column("p90_days", Float),
+    Column("p90_ci_low", Float),
+    Column("p90_ci_high", Float),
+    Index("ix_out_time_to_outcome_run", "run_id", "level", "unit", "offence_group",
+          unique=True),
+)
