@@ -30,8 +30,15 @@ from analytics.count_series import SERIES_KEYS, Frequency, as_counts, count_seri
 from analytics.exceedance import detect
 from analytics.farrington import FarringtonParams
 from analytics.funnel import funnel
-from analytics.linkage import attach, link
-from analytics.trends import period_change, trend_per_year
+from analytics.linkage import MODEL_PATH, LinkModel, attach, link, model_fingerprint
+from analytics.periods import last_complete_quarter, next_month
+from analytics.trends import (
+    CONFIDENCE,
+    OVERDISPERSION_THRESHOLD,
+    Family,
+    period_change,
+    trend_per_year,
+)
 from etl import reference
 from etl.schema import (
     core_incident,
@@ -49,6 +56,10 @@ from etl.warehouse import insert_frame
 
 EVALUATE = {"month": 12, "quarter": 4}
 FREQ = {"month": 12, "quarter": 4}
+TREND_FAMILY: Family = "auto"
+TREND_MIN_YEARS = 2
+"""A trend needs two full years of a series (`trend_per_year`'s own default, made explicit so
+the run records the number it used)."""
 
 
 @dataclass
@@ -107,15 +118,6 @@ def default_as_of(incidents: pl.DataFrame) -> dt.date:
     return dt.date(latest.year, latest.month, 1)  # type: ignore[union-attr]
 
 
-def _quarter_end(as_of: dt.date) -> dt.date:
-    """The start of the last complete quarter on or before the month `as_of`."""
-    quarter_start_month = (as_of.month - 1) // 3 * 3 + 1
-    if as_of.month == quarter_start_month + 2:
-        return dt.date(as_of.year, quarter_start_month, 1)
-    previous = dt.date(as_of.year, quarter_start_month, 1) - dt.timedelta(days=1)
-    return dt.date(previous.year, (previous.month - 1) // 3 * 3 + 1, 1)
-
-
 def denominators(forces: pl.DataFrame) -> dict[str, pl.DataFrame]:
     """Constituencies per force (2024 boundaries) and residents in millions where known."""
     seats = (
@@ -145,10 +147,10 @@ def compute(incidents: pl.DataFrame, forces: pl.DataFrame, as_of: dt.date | None
     first = incidents["reported_date"].min()
     if first is None:
         raise ValueError("the warehouse holds no incidents: run `plait ingest` first")
-    upto = incidents.filter(pl.col("reported_date") < _next_month(as_of))
+    upto = incidents.filter(pl.col("reported_date") < next_month(as_of))
     messages: list[str] = []
     tables: dict[str, list[pl.DataFrame]] = {"exceedance": [], "trend": [], "period_change": []}
-    lasts: dict[Frequency, dt.date] = {"month": as_of, "quarter": _quarter_end(as_of)}
+    lasts: dict[Frequency, dt.date] = {"month": as_of, "quarter": last_complete_quarter(as_of)}
     for freq in ("month", "quarter"):
         series = count_series(upto, forces, freq, first, lasts[freq])  # type: ignore[arg-type]
         keys = series.select("series_id", *SERIES_KEYS).unique("series_id")
@@ -165,12 +167,14 @@ def compute(incidents: pl.DataFrame, forces: pl.DataFrame, as_of: dt.date | None
         )
         tables["exceedance"].append(_tag(exceed, keys, freq))
         counts = series.select("series_id", "period", "count")
-        tables["trend"].append(_tag(trend_per_year(counts, freq=FREQ[freq]), keys, freq))
+        trend = trend_per_year(counts, freq=FREQ[freq], family=TREND_FAMILY,
+                               min_periods=TREND_MIN_YEARS * FREQ[freq])
+        tables["trend"].append(_tag(trend, keys, freq))
         if freq == "month":
             tables["period_change"].append(
                 _tag(period_change(counts, freq=12, as_of=as_of), keys, freq))
 
-    year_start = _next_month(as_of).replace(year=_next_month(as_of).year - 1)
+    year_start = next_month(as_of).replace(year=next_month(as_of).year - 1)
     last_year = upto.filter(pl.col("reported_date") >= year_start)
     reporting = forces.filter(pl.col("force_id").is_in(incidents["force_id"].unique().implode()))
     force_counts = (
@@ -196,16 +200,20 @@ def compute(incidents: pl.DataFrame, forces: pl.DataFrame, as_of: dt.date | None
         "farrington": {k: dataclasses.asdict(v) for k, v in params.items()},
         "evaluate": EVALUATE,
         "funnel_window": [year_start.isoformat(), as_of.isoformat()],
-        "trend": "trend_per_year(family='auto')",
+        "trend": {"family": TREND_FAMILY, "freq": FREQ,
+                  "min_periods": {k: TREND_MIN_YEARS * v for k, v in FREQ.items()},
+                  "overdispersion_threshold": OVERDISPERSION_THRESHOLD,
+                  "confidence": CONFIDENCE},
     }
     series_tables: dict[str, pl.DataFrame] = {}
     if link_incidents is not None:
-        upto_links = link_incidents.filter(pl.col("reported_date") < _next_month(as_of))
+        upto_links = link_incidents.filter(pl.col("reported_date") < next_month(as_of))
+        model = LinkModel.load(MODEL_PATH)
         if stored_series is None:
-            linked = link(upto_links)
+            linked = link(upto_links, model)
             parameters["linkage_mode"] = "relinked"
         else:
-            linked = attach(upto_links, stored_series[1])
+            linked = attach(upto_links, stored_series[1], model)
             parameters["linkage_mode"] = f"attached to the series of run {stored_series[0]}"
         series_tables = {
             "series": linked.series.select(
@@ -213,7 +221,7 @@ def compute(incidents: pl.DataFrame, forces: pl.DataFrame, as_of: dt.date | None
                 pl.col("n_forces").alias("force_count"), "reason"),
             "series_member": linked.assignments,
         }
-        parameters["linkage"] = "data/models/linkage.json"
+        parameters["linkage"] = model_fingerprint(MODEL_PATH)
     return Analysis(
         as_of=as_of,
         parameters=parameters,
@@ -226,10 +234,6 @@ def compute(incidents: pl.DataFrame, forces: pl.DataFrame, as_of: dt.date | None
         },
         messages=messages,
     )
-
-
-def _next_month(day: dt.date) -> dt.date:
-    return dt.date(day.year + day.month // 12, day.month % 12 + 1, 1)
 
 
 def _tag(frame: pl.DataFrame, keys: pl.DataFrame, freq: str) -> pl.DataFrame:

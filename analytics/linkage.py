@@ -19,6 +19,7 @@ Besides the batch `link`, `search` ranks the incidents most like a few seed inci
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,7 +40,8 @@ from analytics.linkage_evidence import (
 )
 from analytics.text_vectors import normalise
 
-MODEL_PATH = Path(__file__).resolve().parents[1] / "data" / "models" / "linkage.json"
+ROOT = Path(__file__).resolve().parents[1]
+MODEL_PATH = ROOT / "data" / "models" / "linkage.json"
 THRESHOLD = 0.5
 
 
@@ -68,6 +70,18 @@ class LinkModel:
         data = json.loads(path.read_text())
         return cls(float(data["intercept"]), {k: float(v) for k, v in data["weights"].items()},
                    float(data.get("threshold", THRESHOLD)))
+
+
+def model_fingerprint(path: Path = MODEL_PATH) -> dict[str, object]:
+    """What identifies the model a run used: its path, the SHA-256 of its bytes, and every
+    setting the file holds besides the weights (the threshold; training seeds and scales
+    when the trainer records them), so a stored run can be traced to the exact model."""
+    raw = path.read_bytes()
+    data = json.loads(raw)
+    settings = {k: v for k, v in data.items() if k not in ("intercept", "weights")}
+    shown = path.relative_to(ROOT) if path.is_relative_to(ROOT) else path
+    return {"path": str(shown), "sha256": hashlib.sha256(raw).hexdigest(),
+            **settings, "threshold": float(data.get("threshold", THRESHOLD))}
 
 
 @dataclass

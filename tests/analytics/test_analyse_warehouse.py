@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 from pathlib import Path
 
@@ -12,6 +13,7 @@ from sqlalchemy import Engine, select
 from typer.testing import CliRunner
 
 from analytics.analyse import Analysis, compute, read_inputs, store
+from analytics.linkage import MODEL_PATH
 from dashboards.cli import app
 from etl.ingest import ingest_paths
 from etl.schema import (
@@ -96,6 +98,8 @@ def test_stored_alike_on_sqlite_and_postgresql(analysis: tuple[Analysis, int],
     params = json.loads(run["parameters"])
     assert params["farrington"]["month"]["b"] == 5
     assert params["farrington"]["month"]["w"] == 1
+    assert params["trend"]["family"] == "auto"
+    assert params["trend"]["min_periods"] == {"month": 24, "quarter": 8}
     stored = _read(engine, out_exceedance).sort("series_id", "frequency", "period")
     expected = result.tables["exceedance"].sort("series_id", "frequency", "period")
     assert stored.height == expected.height
@@ -116,7 +120,12 @@ def test_plait_analyse_command(synth_warehouse: str, tmp_path: Path) -> None:
     engine = make_engine(f"sqlite:///{db}")
     members = _read(engine, out_series_member)
     incidents = _read(engine, core_incident)
+    run = _read(engine, out_analysis_run).row(0, named=True)
     engine.dispose()
+    linkage = json.loads(run["parameters"])["linkage"]
+    assert linkage["sha256"] == hashlib.sha256(MODEL_PATH.read_bytes()).hexdigest()
+    assert linkage["threshold"] == json.loads(MODEL_PATH.read_text())["threshold"]
+    assert linkage["path"] == "data/models/linkage.json"
     kept = incidents.filter(~pl.col("is_duplicate").cast(pl.Boolean)
                             & (pl.col("reported_date").cast(pl.String) < "2026-04"))
     assert sorted(members["incident_id"].to_list()) == sorted(kept["incident_id"].to_list())
