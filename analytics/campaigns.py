@@ -12,6 +12,7 @@ import datetime as dt
 
 import polars as pl
 
+from analytics.periods import add_months
 from analytics.trends import exact_rate_ratio
 
 CAMPAIGNS: tuple[tuple[int, dt.date, dt.date], ...] = (
@@ -134,7 +135,7 @@ def _part(exclude_months_around: int) -> pl.Expr:
         in_campaign = in_campaign | date.is_between(start, end)
         if exclude_months_around:
             near = near | date.is_between(
-                _add_months(start, -exclude_months_around), _add_months(end, exclude_months_around)
+                add_months(start, -exclude_months_around), add_months(end, exclude_months_around)
             )
     return (
         pl.when(in_campaign)
@@ -189,10 +190,3 @@ def _validated(frame: pl.DataFrame, group_col: str | None) -> pl.DataFrame:
         )
     return out
 
-
-def _add_months(day: dt.date, months: int) -> dt.date:
-    """The same day of the month `months` later (or earlier), clamped to the month's end."""
-    index = day.year * 12 + day.month - 1 + months
-    year, month = divmod(index, 12)
-    first_of_next = dt.date(year + (month + 1) // 12, (month + 1) % 12 + 1, 1)
-    return dt.date(year, month + 1, min(day.day, (first_of_next - dt.timedelta(days=1)).day))

@@ -29,6 +29,7 @@ import polars as pl
 from analytics.ears import EarsMethod, ears_c
 from analytics.ears import min_history as ears_min_history
 from analytics.farrington import FarringtonParams, farrington_flexible
+from analytics.periods import iso_week_label
 
 Method = Literal["farrington", "ears-c1", "ears-c2", "ears-c3"]
 METHODS: tuple[str, ...] = ("farrington", "ears-c1", "ears-c2", "ears-c3")
@@ -134,11 +135,7 @@ def _period_labels(t: np.ndarray, freq: int) -> list[str]:
     if freq == 12:
         return [f"{v // 12:04d}-{v % 12 + 1:02d}" for v in t]
     epoch = dt.date(1, 1, 1)
-    labels = []
-    for v in t:
-        year, week, _ = (epoch + dt.timedelta(weeks=int(v))).isocalendar()
-        labels.append(f"{year:04d}-W{week:02d}")
-    return labels
+    return [iso_week_label(epoch + dt.timedelta(weeks=int(v))) for v in t]
 
 
 def detect(

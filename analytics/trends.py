@@ -24,6 +24,8 @@ from statsmodels.genmod.families import Poisson
 from statsmodels.genmod.generalized_linear_model import GLM
 from statsmodels.tools.sm_exceptions import ConvergenceWarning, PerfectSeparationWarning
 
+from analytics.periods import add_months, last_complete_quarter
+
 Family = Literal["auto", "poisson", "negbin"]
 
 OVERDISPERSION_THRESHOLD = 1.5
@@ -161,17 +163,17 @@ def period_change(counts: pl.DataFrame, freq: int, as_of: dt.date) -> pl.DataFra
     if counts.is_empty():
         raise ValueError("counts: no rows, so there is no quarter to compare")
     quarterly = _to_quarters(_complete(_validated(counts, freq), freq), freq)
-    current = _last_complete_quarter(as_of)
+    current = last_complete_quarter(as_of)
     data_end = quarterly["quarter_end"].max()
-    current_end = _add_months(current, 2 if freq == 12 else 0)
+    current_end = add_months(current, 2 if freq == 12 else 0)
     if not isinstance(data_end, dt.date) or current_end > data_end:
         raise ValueError(
             f"as_of {as_of.isoformat()}: the quarter starting {current.isoformat()} ends after "
             f"the last period in counts ({data_end})"
         )
     comparisons = (
-        ("quarter_on_quarter", _add_months(current, -3)),
-        ("year_on_year", _add_months(current, -12)),
+        ("quarter_on_quarter", add_months(current, -3)),
+        ("year_on_year", add_months(current, -12)),
     )
     rows: list[dict[str, object]] = []
     for (series_id,), series in quarterly.group_by("series_id", maintain_order=True):
@@ -390,17 +392,3 @@ def _to_quarters(frame: pl.DataFrame, freq: int) -> pl.DataFrame:
         )
     )
 
-
-def _quarter_start(day: dt.date) -> dt.date:
-    return dt.date(day.year, 3 * ((day.month - 1) // 3) + 1, 1)
-
-
-def _last_complete_quarter(as_of: dt.date) -> dt.date:
-    """First day of the latest quarter whose last month is no later than as_of's month."""
-    start = _quarter_start(as_of)
-    return start if as_of.month % 3 == 0 else _add_months(start, -3)
-
-
-def _add_months(day: dt.date, months: int) -> dt.date:
-    index = day.year * 12 + day.month - 1 + months
-    return dt.date(index // 12, index % 12 + 1, 1)
