@@ -186,9 +186,10 @@ def charge_rate_funnel(rates: pl.DataFrame) -> pl.DataFrame:
     interpolation α = (F(r_p) − p)/(F(r_p) − F(r_p − 1)) (appendix A.1.1), over n_i. When
     φ > 1 they are θ0 ± z_p·√(φ·θ0(1 − θ0)/n_i), clipped to [0, 1] (multiplicative
     over-dispersion, as `analytics.funnel`: forces differ in practice as well as by chance,
-    and without it large forces would be flagged for that alone). `is_outside95`/`is_outside998` flag rates
-    strictly outside the 95 % and 99.8 % limits; `z_score` is unadjusted; `phi` (added after
-    the flags) says which limits were drawn. φ and z are null when θ0 is 0 or 1.
+    and without it large forces would be flagged for that alone). `is_outside95` and
+    `is_outside998` flag rates strictly outside the 95 % and 99.8 % limits; `z_score` is
+    unadjusted; `phi` (added after the flags) says which limits were drawn. φ and z are null
+    when θ0 is 0 or 1.
     """
     missing = {"level", "unit", "charged_count", "total_count"} - set(rates.columns)
     if missing:
