@@ -12,7 +12,9 @@ each (series, month) as affected or not, then reports per method:
 
 The generator also raises every series in national events and election campaigns; those
 months (`surge_months`) are real excesses, not planted episodes, so they count neither as
-detections nor as false alarms.
+detections nor as false alarms: they are left out before anything is counted, from the
+episodes' months as from the unaffected points (an episode lying wholly in surge months is
+not scored at all).
 """
 
 from __future__ import annotations
@@ -66,18 +68,18 @@ def score_detection(results: pl.DataFrame, episodes: pl.DataFrame,
     channel, start_month, end_month as YYYY-MM).
     """
     month = pl.col("period").dt.strftime("%Y-%m")
+    kept = results.filter(~month.is_in(surge_months or []))
     affected = pl.lit(False)
     own: list[pl.DataFrame] = []
     for ep in episodes.iter_rows(named=True):
         in_months = month.is_between(pl.lit(ep["start_month"]), pl.lit(ep["end_month"]))
         affected = affected | (in_months & _scope_meets(results, ep, force_region))
         own.append(
-            results.filter((pl.col("series_id") == own_series_id(ep)) & in_months)
+            kept.filter((pl.col("series_id") == own_series_id(ep)) & in_months)
             .with_columns(pl.lit(ep["exceedance_id"]).alias("exceedance_id"))
         )
-    scored = results.with_columns(affected.alias("affected")).filter(
-        ~month.is_in(surge_months or []))
-    owned = pl.concat(own) if own else results.clear().with_columns(
+    scored = kept.with_columns(affected.alias("affected"))
+    owned = pl.concat(own) if own else kept.clear().with_columns(
         pl.lit("").alias("exceedance_id"))
     per_episode = owned.group_by("method", "exceedance_id").agg(
         pl.col("alarm").any().alias("detected"), pl.col("alarm").sum().alias("alarm_months"),

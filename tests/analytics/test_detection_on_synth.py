@@ -62,3 +62,49 @@ def test_planted_exceedances_are_found_with_few_false_alarms(
     assert scores["episodes"] >= 15
     assert scores["detection_rate"] >= 0.75
     assert scores["false_alarm_rate"] <= 0.02
+
+
+def _hand_made() -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Two forces, January to June 2024, one episode in Essex from February to April.
+    Farrington alarms in Essex in March and in Kent in January and June; EARS C1 alarms in
+    Essex in April and in Kent in January and June."""
+    months = [dt.date(2024, m, 1) for m in range(1, 7)]
+    alarms = {("farrington", "essex"): {3}, ("ears-c1", "essex"): {4},
+              ("farrington", "kent"): {1, 6}, ("ears-c1", "kent"): {1, 6}}
+    results = pl.DataFrame([
+        {"series_id": f"force:{force}|all:all", "level": "force", "unit": force,
+         "dimension": "all", "category": "all", "period": day, "method": method,
+         "alarm": day.month in months_alarmed}
+        for (method, force), months_alarmed in alarms.items() for day in months
+    ])
+    episodes = pl.DataFrame({
+        "exceedance_id": ["E1"], "level": ["force"], "unit": ["essex"],
+        "offence_group": ["all"], "channel": ["all"],
+        "start_month": ["2024-02"], "end_month": ["2024-04"],
+    })
+    return results, episodes
+
+
+def test_a_surge_month_alarm_is_neither_a_hit_nor_a_false_alarm() -> None:
+    results, episodes = _hand_made()
+    region = {"essex": "eastern", "kent": "south_east"}
+    scores = {r["method"]: r for r in score_detection(
+        results, episodes, region, ["2024-03", "2024-06"]).iter_rows(named=True)}
+    # Essex's March alarm lies in a surge month: the episode is scored on February and April.
+    assert scores["farrington"]["episodes_detected"] == 0
+    assert scores["farrington"]["episode_months"] == 2
+    assert scores["farrington"]["episode_months_alarmed"] == 0
+    assert scores["ears-c1"]["episodes_detected"] == 1
+    assert scores["ears-c1"]["month_sensitivity"] == 0.5
+    # Unaffected points outside surge months: Essex January and May, Kent January, February,
+    # April and May; Kent's June alarm is in a surge month, so only January is false.
+    for method in ("farrington", "ears-c1"):
+        assert scores[method]["unaffected_points"] == 6
+        assert scores[method]["false_alarms"] == 1
+
+    unsurged = {r["method"]: r for r in score_detection(
+        results, episodes, region).iter_rows(named=True)}
+    assert unsurged["farrington"]["episodes_detected"] == 1
+    assert unsurged["farrington"]["episode_months"] == 3
+    assert unsurged["farrington"]["unaffected_points"] == 9
+    assert unsurged["farrington"]["false_alarms"] == 2
