@@ -34,7 +34,8 @@ Differences from the package, on purpose:
 The fits run batched: for one k every series of the same length shares the design matrix,
 so iteratively reweighted least squares runs on all of them at once with numpy. The
 statsmodels fit of one series (`fit_series_statsmodels`) is the reference the batched
-engine is tested against.
+engine is tested against: the same expected counts, bounds and alarms, one series and one
+period at a time (`tests/analytics/test_farrington_reference.py`).
 """
 
 from __future__ import annotations

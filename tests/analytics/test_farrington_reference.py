@@ -12,13 +12,16 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 import pytest
+from scipy import stats
 
 from analytics.ears import ears_c
 from analytics.farrington import (
     FarringtonParams,
     HistoryTooShortError,
+    _design,
     anscombe_weights,
     farrington_flexible,
+    fit_series_statsmodels,
     reference_points,
     seasonal_blocks,
     threshold_delta,
@@ -168,6 +171,101 @@ def test_default_dispersion_changes_only_the_trend_test() -> None:
     theirs = farrington_flexible(y, 12, ev, FarringtonParams.monthly(mirror_r_dispersion=True))
     np.testing.assert_array_equal(ours.alarm, theirs.alarm)
     np.testing.assert_allclose(ours.upperbound, theirs.upperbound)
+
+
+def _statsmodels_fit(y: np.ndarray, x: np.ndarray, offset: np.ndarray,
+                     params: FarringtonParams) -> tuple[np.ndarray, float, np.ndarray]:
+    """Fit, reweight by Anscombe residuals, refit, every fit by statsmodels: (β, Pearson
+    dispersion of the weighted fit, covariance of β before scaling)."""
+    beta, scale, hat = fit_series_statsmodels(y, x, offset=offset)
+    mu = np.exp(x @ beta + offset)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        s = 1.5 * (y ** (2 / 3) * mu ** (-1 / 6) - mu**0.5) / np.sqrt(max(scale, 1) * (1 - hat))
+    weights = anscombe_weights(np.nan_to_num(s, nan=-np.inf), params.weights_threshold)
+    beta, scale, _ = fit_series_statsmodels(y, x, weights, offset)
+    mu = np.exp(x @ beta + offset)
+    return beta, scale, np.linalg.inv(x.T @ (x * (weights * mu)[:, None]))
+
+
+def _statsmodels_farrington(y: np.ndarray, pop: np.ndarray, freq: int, k: int,
+                            params: FarringtonParams) -> tuple[float, float, bool]:
+    """(expected, upperbound, alarm) of period k of one series: the batched engine's steps
+    with statsmodels' GLM for every fit, so the two share only the windows and thresholds."""
+    p = params.no_periods
+    levels = seasonal_blocks(y.size, k, freq, params.b, params.w, p)
+    levels[max(k - params.past_periods_not_included, 0): k + 1] = np.nan
+    used = ~np.isnan(levels)
+    offset = np.log(pop[used])
+    fits = {}
+    for trend in (True, False):
+        x, x0 = _design(levels, used, k, p, trend)
+        fits[trend] = (*_statsmodels_fit(y[used], x, offset, params), x0)
+    beta, scale, cov, x0 = fits[True]
+    eta = beta @ x0 + np.log(pop[k])
+    t_time = beta[1] / np.sqrt(cov[1, 1] * scale)
+    p_trend = 2 * stats.t.sf(abs(t_time), used.sum() - x0.size)
+    use_trend = (params.b >= 3 and p_trend < params.p_threshold_trend
+                 and np.exp(eta) <= y[used].max())
+    beta, scale, cov, x0 = fits[bool(use_trend)]
+    eta = beta @ x0 + np.log(pop[k])
+    se = np.sqrt(x0 @ cov @ x0 * scale)
+    _, upper, _, score = threshold_noufaily(eta, se, max(scale, 1), params.threshold_method,
+                                            params.alpha, y[k])  # type: ignore[arg-type]
+    cases, span = params.limit54
+    if y[max(k - span + 1, 0): k + 1].sum() < cases:
+        return np.nan, np.nan, False
+    return float(np.exp(eta)), float(upper), bool(score > 1 and y[k] != 0)
+
+
+def _golden_series(config: str, count: int) -> tuple[np.ndarray, np.ndarray, list[int]]:
+    """The first `count` golden series of a configuration with their evaluated periods."""
+    _, series, expected = next(r for r in _golden_runs() if r[0] == config)
+    ids = expected["series_id"].unique(maintain_order=True).to_list()[:count]
+    data = series.filter(pl.col("series_id").is_in(ids)).sort("series_id", "t")
+    y = data["y"].to_numpy().astype(float).reshape(len(ids), -1)
+    pop = data["population"].fill_null(1).to_numpy().astype(float).reshape(len(ids), -1)
+    evaluate = (expected.filter(pl.col("series_id") == ids[0])["t"] - 1).to_list()
+    return y, pop, evaluate
+
+
+def _quarterly_series() -> tuple[np.ndarray, np.ndarray, list[int]]:
+    """Ten years of overdispersed quarterly counts, some rising, some with a late surge."""
+    rng = np.random.default_rng(11)
+    t = np.arange(40)
+    mean = np.outer(rng.uniform(3, 30, 8), 1.03 ** (t / 4) * (1 + 0.2 * np.sin(t * np.pi / 2)))
+    y = rng.negative_binomial(5, 5 / (5 + mean)).astype(float)
+    y[::3, -2:] *= 3
+    return y, np.ones_like(y), list(range(32, 40))
+
+
+@pytest.mark.parametrize(
+    ("name", "freq", "params"),
+    [
+        ("monthly_nbplugin", 12, FarringtonParams.monthly()),
+        ("monthly_muan", 12, FarringtonParams.monthly(threshold_method="muan")),
+        ("weekly_nbplugin", 52, FarringtonParams.weekly()),
+        ("quarterly", 4, FarringtonParams.quarterly()),
+    ],
+)
+def test_batched_engine_matches_statsmodels_one_series_at_a_time(
+    name: str, freq: int, params: FarringtonParams,
+) -> None:
+    """The batched IRLS against `fit_series_statsmodels`, series by series and period by
+    period: the same expected counts, bounds and alarms (golden series from R; the quarterly
+    ones simulated, since the package has no quarterly default)."""
+    if name == "quarterly":
+        y, pop, evaluate = _quarterly_series()
+    else:
+        y, pop, evaluate = _golden_series(name, 8 if freq == 12 else 3)
+    batched = farrington_flexible(y, freq, evaluate, params, population=pop)
+    one = np.array([[_statsmodels_farrington(y[s], pop[s], freq, k, params)
+                     for s in range(y.shape[0])] for k in evaluate])
+    expected, upper, alarm = one[..., 0], one[..., 1], one[..., 2].astype(bool)
+    np.testing.assert_array_equal(batched.alarm, alarm)
+    np.testing.assert_array_equal(np.isnan(batched.upperbound), np.isnan(upper))
+    np.testing.assert_allclose(batched.upperbound, upper, rtol=1e-9)
+    np.testing.assert_allclose(batched.expected, expected, rtol=1e-6)
+    assert alarm.any() and np.isfinite(upper).any()
 
 
 @pytest.mark.parametrize("method", ["C1", "C2", "C3"])
