@@ -1,4 +1,5 @@
-"""channel_shift: chi-square against scipy, adjusted residuals against Agresti's formula."""
+"""channel_shift: chi-square against scipy, adjusted residuals against Agresti's formula, the
+Monte Carlo p-value against the exact conditional p-value from enumerating every table."""
 
 from __future__ import annotations
 
@@ -10,7 +11,13 @@ import polars as pl
 import pytest
 from scipy.stats import chi2_contingency
 
-from analytics.channel_mix import channel_shift, contingency_2xk
+from analytics.channel_mix import (
+    SIMULATIONS,
+    channel_shift,
+    contingency_2xk,
+    monte_carlo_p_value,
+    simulation_seed,
+)
 
 pytestmark = pytest.mark.unit
 
@@ -154,3 +161,109 @@ def test_platform_dimension_takes_online_incidents_naming_a_platform(
     assert set(out["unit"]) == {"all", "south_east", "kent"}  # no online incidents elsewhere
     with pytest.raises(ValueError, match="dimension"):
         channel_shift(incidents, Q, dimension="offence_group")  # type: ignore[arg-type]
+
+
+def _pearson(table: np.ndarray) -> float:
+    return float(chi2_contingency(table, correction=False)[0])
+
+
+def _exact_conditional_p(current: list[int], previous: list[int]) -> float:
+    """P(chi2 >= observed) over every 2 × 3 table with the observed margins, each weighted by
+    its multivariate hypergeometric probability prod C(c_k, x_k) / C(n, r)."""
+    columns = [c + p for c, p in zip(current, previous, strict=True)]
+    n, r = sum(columns), sum(current)
+    observed = _pearson(np.array([current, previous]))
+    p = 0.0
+    for x0 in range(columns[0] + 1):
+        for x1 in range(columns[1] + 1):
+            x2 = r - x0 - x1
+            if not 0 <= x2 <= columns[2]:
+                continue
+            row = [x0, x1, x2]
+            table = np.array([row, [c - x for c, x in zip(columns, row, strict=True)]])
+            if _pearson(table) >= observed * (1 - 1e-9):
+                p += math.prod(math.comb(c, x) for c, x in zip(columns, row, strict=True)
+                               ) / math.comb(n, r)
+    return p
+
+
+def _mc_tolerance(p: float, simulations: int) -> float:
+    return 4 * math.sqrt(p * (1 - p) / simulations) + 1 / simulations
+
+
+@pytest.mark.parametrize(("current", "previous"), [
+    ([5, 1, 0], [2, 4, 6]),
+    ([4, 1, 1], [3, 5, 6]),   # asymptotic p 0.15, exact 0.23
+    ([3, 0, 2], [2, 6, 1]),
+    ([3, 1, 1], [1, 3, 3]),   # equal column totals: many tables tie with the observed chi2
+])
+def test_monte_carlo_matches_exact_conditional_p(current: list[int], previous: list[int]) -> None:
+    assert contingency_2xk(current, previous)["is_test_reliable"] is False
+    exact = _exact_conditional_p(current, previous)
+    got = monte_carlo_p_value(current, previous, seed=11)
+    assert got is not None
+    assert abs(got - exact) < _mc_tolerance(exact, SIMULATIONS)
+    # R's formula: (1 + hits) / (B + 1), so a multiple of 1 / (B + 1) and never 0
+    assert got * (SIMULATIONS + 1) == pytest.approx(round(got * (SIMULATIONS + 1)))
+    assert got >= 1 / (SIMULATIONS + 1)
+
+
+def test_monte_carlo_counts_ties_as_extreme() -> None:
+    # margins (1, 1) × (1, 1): both possible tables have chi2 = 2, so every draw ties
+    assert monte_carlo_p_value([1, 0], [0, 1], simulations=50) == 1.0
+
+
+def test_monte_carlo_matches_asymptotic_on_a_large_table() -> None:
+    current, previous = [210, 180, 150, 125, 60], [800, 760, 640, 470, 250]
+    assert contingency_2xk(current, previous)["is_test_reliable"] is True
+    asymptotic = chi2_contingency(np.array([current, previous]), correction=False)[1]
+    assert 0.01 < asymptotic < 0.9  # a p-value where the comparison means something
+    got = monte_carlo_p_value(current, previous, seed=3)
+    assert got is not None
+    assert abs(got - asymptotic) < _mc_tolerance(asymptotic, SIMULATIONS)
+
+
+def test_monte_carlo_is_none_without_a_test_and_rejects_bad_input() -> None:
+    assert monte_carlo_p_value([3, 0], [7, 0]) is None      # one non-empty category
+    assert monte_carlo_p_value([0, 0, 0], [4, 2, 1]) is None  # empty current row
+    with pytest.raises(ValueError, match="one count per category"):
+        monte_carlo_p_value([1, 2], [1])
+    with pytest.raises(ValueError, match="non-negative"):
+        monte_carlo_p_value([1, -2], [1, 2])
+    with pytest.raises(ValueError, match="simulations"):
+        monte_carlo_p_value([1, 2], [2, 1], simulations=0)
+
+
+def test_channel_shift_monte_carlo_column_is_the_exact_p_and_reproducible() -> None:
+    # a 2 × 3 platform table [[4, 1, 1], [3, 5, 6]] in one force
+    table = [("essex", "east", day, "social_media", platform, n) for day, counts in
+             ((NOW, (4, 1, 1)), (BEFORE, (3, 5, 6)))
+             for platform, n in zip(("Facebook", "TikTok", "X"), counts, strict=True)]
+    frame = _incidents(table)
+    out = channel_shift(frame, Q, dimension="platform")
+    essex = _area(out, "force", "essex")
+    assert essex["current_count"].to_list() == [4, 1, 1]
+    p_mc = essex["p_value_monte_carlo"].unique().item()
+    assert essex["simulations"].unique().to_list() == [SIMULATIONS]
+    exact = _exact_conditional_p([4, 1, 1], [3, 5, 6])
+    assert abs(p_mc - exact) < _mc_tolerance(exact, SIMULATIONS)
+    # the seed is the area's, so the value is the function's with that seed
+    assert p_mc == monte_carlo_p_value([4, 1, 1], [3, 5, 6],
+                                       seed=simulation_seed("force", "essex", "platform"))
+    assert channel_shift(frame, Q, dimension="platform").equals(out)
+    fewer = channel_shift(frame, Q, dimension="platform", simulations=199)
+    assert fewer["simulations"].unique().to_list() == [199]
+    with pytest.raises(ValueError, match="simulations"):
+        channel_shift(frame, Q, simulations=0)
+
+
+def test_monte_carlo_columns_follow_the_asymptotic_test(incidents: pl.DataFrame) -> None:
+    out = channel_shift(incidents, Q)
+    assert out.columns[-2:] == ["p_value_monte_carlo", "simulations"]
+    # null exactly where chi2 is null (dorset: one category)
+    assert out["p_value_monte_carlo"].is_null().to_list() == out["chi2"].is_null().to_list()
+    assert out["simulations"].is_null().to_list() == out["chi2"].is_null().to_list()
+    # kent's table is large and reliable: the two p-values agree within Monte Carlo error
+    kent = _area(out, "force", "kent")
+    p = kent["p_value"].unique().item()
+    assert abs(kent["p_value_monte_carlo"].unique().item() - p) < _mc_tolerance(p, SIMULATIONS)
