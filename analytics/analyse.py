@@ -32,6 +32,7 @@ from analytics.farrington import FarringtonParams
 from analytics.funnel import funnel
 from analytics.linkage import MODEL_PATH, LinkModel, attach, link, model_fingerprint
 from analytics.periods import last_complete_quarter, next_month
+from analytics.quarterly import RELEASE_COLUMNS, release_statistics, report_window
 from analytics.trends import (
     CONFIDENCE,
     OVERDISPERSION_THRESHOLD,
@@ -40,18 +41,7 @@ from analytics.trends import (
     trend_per_year,
 )
 from etl import reference
-from etl.schema import (
-    core_incident,
-    out_analysis_run,
-    out_campaign_rate_ratio,
-    out_exceedance,
-    out_funnel,
-    out_period_change,
-    out_series,
-    out_series_member,
-    out_trend,
-    ref_force,
-)
+from etl.schema import core_incident, metadata, out_analysis_run, out_series_member, ref_force
 from etl.warehouse import insert_frame
 
 EVALUATE = {"month": 12, "quarter": 4}
@@ -98,6 +88,18 @@ def read_link_inputs(engine: Engine) -> pl.DataFrame:
     return frame
 
 
+def read_release_inputs(engine: Engine) -> pl.DataFrame:
+    """The canonical fields the quarterly release's statistics use (duplicates left out)."""
+    with engine.connect() as conn:
+        return pl.read_database(
+            select(*(core_incident.c[c] for c in RELEASE_COLUMNS)).where(
+                core_incident.c.is_duplicate.is_(False)),
+            conn,
+            schema_overrides={"reported_date": pl.Date, "outcome_date": pl.Date},
+            infer_schema_length=None,
+        )
+
+
 def read_stored_series(engine: Engine) -> tuple[int, pl.DataFrame] | None:
     """The series of the latest run that stored any (run id, incident_id + series_id), so a
     new run can attach new incidents to them instead of relinking everything."""
@@ -137,7 +139,8 @@ def denominators(forces: pl.DataFrame) -> dict[str, pl.DataFrame]:
 def compute(incidents: pl.DataFrame, forces: pl.DataFrame, as_of: dt.date | None = None,
             params: dict[str, FarringtonParams] | None = None,
             link_incidents: pl.DataFrame | None = None,
-            stored_series: tuple[int, pl.DataFrame] | None = None) -> Analysis:
+            stored_series: tuple[int, pl.DataFrame] | None = None,
+            release_incidents: pl.DataFrame | None = None) -> Analysis:
     """Exceedances, trends, period changes, funnel and campaign ratios for one as-of month,
     and the cross-border series: relinked from scratch, or, given `stored_series` (a run id
     and its members), with new incidents attached to the stored series."""
@@ -149,7 +152,8 @@ def compute(incidents: pl.DataFrame, forces: pl.DataFrame, as_of: dt.date | None
         raise ValueError("the warehouse holds no incidents: run `plait ingest` first")
     upto = incidents.filter(pl.col("reported_date") < next_month(as_of))
     messages: list[str] = []
-    tables: dict[str, list[pl.DataFrame]] = {"exceedance": [], "trend": [], "period_change": []}
+    tables: dict[str, list[pl.DataFrame]] = {"exceedance": [], "trend": [], "period_change": [],
+                                             "quarter_count": []}
     lasts: dict[Frequency, dt.date] = {"month": as_of, "quarter": last_complete_quarter(as_of)}
     for freq in ("month", "quarter"):
         series = count_series(upto, forces, freq, first, lasts[freq])  # type: ignore[arg-type]
@@ -167,6 +171,9 @@ def compute(incidents: pl.DataFrame, forces: pl.DataFrame, as_of: dt.date | None
         )
         tables["exceedance"].append(_tag(exceed, keys, freq))
         counts = series.select("series_id", "period", "count")
+        if freq == "quarter":
+            tables["quarter_count"] = [series.rename({"count": "incident_count"}).with_columns(
+                pl.lit(freq).alias("frequency"))]
         trend = trend_per_year(counts, freq=FREQ[freq], family=TREND_FAMILY,
                                min_periods=TREND_MIN_YEARS * FREQ[freq])
         tables["trend"].append(_tag(trend, keys, freq))
@@ -222,10 +229,14 @@ def compute(incidents: pl.DataFrame, forces: pl.DataFrame, as_of: dt.date | None
             "series_member": linked.assignments,
         }
         parameters["linkage"] = model_fingerprint(MODEL_PATH)
+    if release_incidents is not None:
+        series_tables |= release_statistics(release_incidents, forces, as_of)
+        parameters["release"] = {k: v.isoformat() for k, v in report_window(as_of).items()}
     return Analysis(
         as_of=as_of,
         parameters=parameters,
         tables=series_tables | {
+            "quarter_count": pl.concat(tables["quarter_count"]),
             "exceedance": pl.concat(tables["exceedance"]),
             "trend": pl.concat(tables["trend"], how="diagonal_relaxed"),
             "period_change": pl.concat(tables["period_change"], how="diagonal_relaxed"),
@@ -241,23 +252,27 @@ def _tag(frame: pl.DataFrame, keys: pl.DataFrame, freq: str) -> pl.DataFrame:
         pl.lit(freq).alias("frequency"))
 
 
+STORED_NAMES: dict[str, dict[str, str]] = {
+    "exceedance": {"observed": "observed_count", "expected": "expected_count",
+                   "upperbound": "upperbound_count", "alarm": "is_alarm"},
+    "funnel": {"count": "observed_count", "outside95": "is_outside95",
+               "outside998": "is_outside998"},
+    "campaign": {"group": "unit"},
+}
+"""Column names of the in-memory tables that the warehouse spells differently."""
+TABLE_NAMES = {"campaign": "campaign_rate_ratio"}
+"""In-memory table names whose `out_` table is named differently."""
+
+
+def as_stored(name: str, frame: pl.DataFrame) -> pl.DataFrame:
+    """A computed table with the warehouse's column names (`out_<name>`), so code reading a
+    stored run and code holding one in memory see the same frame."""
+    renames = STORED_NAMES.get(name, {})
+    return frame.rename({k: v for k, v in renames.items() if k in frame.columns})
+
+
 def store(engine: Engine, analysis: Analysis, incident_count: int) -> int:
     """Write one run and all its tables in one transaction; returns the run id."""
-    renames = {
-        "exceedance": {"observed": "observed_count", "expected": "expected_count",
-                       "upperbound": "upperbound_count", "alarm": "is_alarm"},
-        "funnel": {"count": "observed_count", "outside95": "is_outside95",
-                   "outside998": "is_outside998"},
-        "campaign": {},
-        "trend": {},
-        "period_change": {},
-        "series": {},
-        "series_member": {},
-    }
-    targets = {"exceedance": out_exceedance, "trend": out_trend,
-               "period_change": out_period_change, "funnel": out_funnel,
-               "campaign": out_campaign_rate_ratio, "series": out_series,
-               "series_member": out_series_member}
     with engine.begin() as conn:
         run_id = conn.execute(
             insert(out_analysis_run).values(
@@ -268,8 +283,8 @@ def store(engine: Engine, analysis: Analysis, incident_count: int) -> int:
             )
         ).inserted_primary_key[0]
         for name, frame in analysis.tables.items():
-            frame = frame.rename({k: v for k, v in renames[name].items() if k in frame.columns})
-            if name == "campaign":
-                frame = frame.rename({"group": "unit"}) if "group" in frame.columns else frame
-            insert_frame(conn, targets[name], frame.with_columns(pl.lit(run_id).alias("run_id")))
+            target = metadata.tables[f"out_{TABLE_NAMES.get(name, name)}"]
+            stored = as_stored(name, frame).with_columns(pl.lit(run_id).alias("run_id"))
+            insert_frame(conn, target, stored.select(
+                c for c in stored.columns if c in target.columns))
     return int(run_id)

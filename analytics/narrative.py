@@ -180,14 +180,15 @@ def where_sentence_part(parts: Mapping[str, tuple[int | str, int | str]],
 def share_sentence(subject: str, share_pct: float | str | None,
                    previous_pct: float | str | None, diff_pp: Interval,
                    comparison: str) -> str:
-    """"23% of incidents were against the most-targeted 10% of victims, up from 15% over the
-    previous 4 quarters (a rise of 8 percentage points, 95% CI 2 to 14)." Shares are
-    percentages computed from published counts; a suppressed one is not quoted."""
+    """"23% of incidents in the quarter were against the most-targeted 10% of victims, up
+    from 15% over the previous 4 quarters (a rise of 8 percentage points, 95% CI 2 to 14)."
+    `subject` completes "23% of ..."; shares are percentages computed from published counts,
+    and a suppressed one is not quoted."""
     if not isinstance(share_pct, (int, float)):
-        return f"The share of {subject} is not published for this quarter: too few incidents."
+        return f"The share of {subject} is not published: too few incidents."
     now = percent(float(share_pct))
     if not isinstance(previous_pct, (int, float)):
-        return f"{_capital(now)} of {subject} in the quarter; no comparison is published."
+        return f"{now} of {subject}; no comparison is published."
     before = percent(float(previous_pct))
     direction = difference_direction(diff_pp)
     if direction in ("up", "down"):
@@ -195,15 +196,15 @@ def share_sentence(subject: str, share_pct: float | str | None,
         assert diff_pp.high is not None
         word, verb = ("rise", "up") if direction == "up" else ("fall", "down")
         lo, hi = sorted((abs(diff_pp.low), abs(diff_pp.high)))
-        return (f"{now} of {subject} in the quarter, {verb} from {before} over {comparison} "
+        return (f"{now} of {subject}, {verb} from {before} over {comparison} "
                 f"(a {word} of {abs(diff_pp.estimate):.0f} percentage points, 95% CI "
                 f"{lo:.0f} to {hi:.0f}).")
     if direction == "none":
         assert diff_pp.low is not None and diff_pp.high is not None
-        return (f"{now} of {subject} in the quarter, against {before} over {comparison}: "
-                f"a difference that could be down to chance (95% CI {diff_pp.low:+.0f} to "
+        return (f"{now} of {subject}, against {before} over {comparison}: a difference "
+                f"that could be down to chance (95% CI {diff_pp.low:+.0f} to "
                 f"{diff_pp.high:+.0f} percentage points).")
-    return f"{now} of {subject} in the quarter, against {before} over {comparison}."
+    return f"{now} of {subject}, against {before} over {comparison}."
 
 
 def rate_sentence(subject: str, rate_pct: float | str | None, low_pct: float | None,

@@ -164,12 +164,15 @@ def analyse(
     import datetime as dt
 
     from analytics.analyse import (
+        as_stored,
         compute,
         read_inputs,
         read_link_inputs,
+        read_release_inputs,
         read_stored_series,
         store,
     )
+    from analytics.overview import latest_alarms, of_note
     from etl.warehouse import make_engine, migrate
 
     engine = make_engine(db or get_settings().db_url)
@@ -185,40 +188,24 @@ def analyse(
     try:
         analysis = compute(incidents, forces, as_of=month,
                            link_incidents=read_link_inputs(engine),
-                           stored_series=None if relink else read_stored_series(engine))
+                           stored_series=None if relink else read_stored_series(engine),
+                           release_incidents=read_release_inputs(engine))
     except ValueError as exc:
         err.print(f"[red]{exc}[/red]")
         raise typer.Exit(code=1) from exc
     for message in analysis.messages:
         err.print(f"[yellow]{message}[/yellow]")
     run_id = store(engine, analysis, incident_count=incidents.height)
+    stored = {name: as_stored(name, frame) for name, frame in analysis.tables.items()}
+    notes = of_note(stored, analysis.as_of, str(analysis.parameters.get("linkage_mode", "")))
     table = Table(title=f"Analysis run {run_id}, as of {analysis.as_of:%Y-%m}")
     table.add_column("result")
     table.add_column("rows", justify="right")
     table.add_column("of note", justify="right")
     for name, frame in analysis.tables.items():
-        flag = ""
-        if name == "exceedance":
-            flag = f"{int(frame['alarm'].sum()):,} alarms"
-        elif name == "trend":
-            rising = frame.filter(pl.col("ci_low") > 1).height
-            flag = f"{rising:,} rising (CI above 1)"
-        elif name == "series":
-            flag = (f"{int(frame['incident_count'].sum()):,} incidents in series; "
-                    f"{analysis.parameters.get('linkage_mode', 'relinked')}")
-        elif name == "funnel":
-            flag = f"{int(frame['outside998'].fill_null(False).sum()):,} outside 99.8 %"
-        table.add_row(name, f"{frame.height:,}", flag)
+        table.add_row(name, f"{frame.height:,}", notes.get(name, ""))
     console.print(table)
-    latest = (
-        analysis.tables["exceedance"]
-        .filter(
-            (pl.col("period") == analysis.as_of)
-            & pl.col("alarm")
-            & (pl.col("frequency") == "month")
-        )
-        .sort(pl.col("level").replace({"national": "0", "region": "1", "force": "2"}), "series_id")
-    )
+    latest = latest_alarms(stored["exceedance"], analysis.as_of)
     if latest.height:
         alarms = Table(title=f"Exceedances in {analysis.as_of:%B %Y} (monthly)")
         for name in ("series", "observed", "expected", "upper bound", "method"):
@@ -226,14 +213,72 @@ def analyse(
         for row in latest.head(15).iter_rows(named=True):
             alarms.add_row(
                 row["series_id"],
-                f"{row['observed']}",
-                f"{row['expected']:.1f}",
-                f"{row['upperbound']:.0f}",
+                f"{row['observed_count']}",
+                f"{row['expected_count']:.1f}",
+                f"{row['upperbound_count']:.0f}",
                 row["method"],
             )
         if latest.height > 15:
             alarms.add_row(f"… and {latest.height - 15} more in the warehouse", "", "", "", "")
         console.print(alarms)
+
+
+@app.command()
+def report(
+    quarter: Annotated[str, typer.Option("--quarter", help="YYYYQn, for example 2026Q3")],
+    out: Annotated[Path, typer.Option("--out", help="A file, or a folder with --all")],
+    force: Annotated[
+        str | None, typer.Option("--force", help="One force's report (its force_id)")
+    ] = None,
+    all_: Annotated[
+        bool, typer.Option("--all", help="The national report and one per force, into --out")
+    ] = False,
+    db: DbOption = None,
+    fmt: Annotated[str, typer.Option("--format", help="json (pdf arrives later)")] = "json",
+    run: Annotated[
+        int | None, typer.Option("--run", help="A stored run id; default the latest for the "
+                                 "quarter")
+    ] = None,
+) -> None:
+    """The quarterly report: national, one force's, or all of them (disclosure-controlled)."""
+    from analytics.periods import parse_quarter
+    from analytics.release import NATIONAL, ReleaseError, build_releases, load_run
+    from etl.warehouse import make_engine, migrate
+
+    if fmt != "json":
+        err.print(f"[red]--format {fmt!r}: only json is available so far[/red]")
+        raise typer.Exit(code=2)
+    if force and all_:
+        err.print("[red]--force and --all: give one or the other[/red]")
+        raise typer.Exit(code=2)
+    try:
+        start = parse_quarter(quarter)
+    except ValueError as exc:
+        err.print(f"[red]--quarter: {exc}[/red]")
+        raise typer.Exit(code=2) from exc
+    engine = make_engine(db or get_settings().db_url)
+    migrate(engine)
+    try:
+        stored = load_run(engine, start, run)
+        forces = stored.forces["force_id"].sort().to_list()
+        audiences = ([NATIONAL, *(f"force:{f}" for f in forces)] if all_
+                     else [f"force:{force}" if force else NATIONAL])
+        releases = build_releases(stored, audiences)
+    except ReleaseError as exc:
+        err.print(f"[red]{exc}[/red]")
+        raise typer.Exit(code=1) from exc
+    if all_:
+        out.mkdir(parents=True, exist_ok=True)
+        for audience, release in releases.items():
+            name = "national" if audience == NATIONAL else audience.split(":", 1)[1]
+            (out / f"{name}.json").write_text(release.to_json(), encoding="utf-8")
+        console.print(f"{len(releases)} releases for {quarter} (run {stored.run_id}) → {out}")
+        return
+    out.parent.mkdir(parents=True, exist_ok=True)
+    release = releases[audiences[0]]
+    out.write_text(release.to_json(), encoding="utf-8")
+    console.print(f"{audiences[0]} release for {quarter} (run {stored.run_id}): "
+                  f"{len(release.sections)} sections → {out}")
 
 
 def _read_incidents(path: Path) -> pl.DataFrame:

@@ -393,6 +393,8 @@ out_channel_shift = Table(
     Column("p_value", Float),
     Column("min_expected", Float),
     Column("is_test_reliable", Boolean),
+    Column("p_value_monte_carlo", Float),
+    Column("simulations", Integer),
     Index("ix_out_channel_shift_run", "run_id", "level", "unit", "dimension", "category",
           unique=True),
 )

@@ -81,11 +81,15 @@ def test_where_names_the_part_that_carries_most_of_the_change() -> None:
 
 
 def test_share_sentence_rise_and_chance() -> None:
-    up = share_sentence("incidents against the most-targeted 10% of victims", 23.0, 15.0,
-                        Interval(8.0, 2.0, 14.0), "the previous 4 quarters")
-    assert up == ("23% of incidents against the most-targeted 10% of victims in the quarter, "
-                  "up from 15% over the previous 4 quarters (a rise of 8 percentage points, "
-                  "95% CI 2 to 14).")
+    up = share_sentence("incidents in the quarter were against the most-targeted 10% of "
+                        "victims", 23.0, 15.0, Interval(8.0, 2.0, 14.0),
+                        "the previous 4 quarters")
+    assert up == ("23% of incidents in the quarter were against the most-targeted 10% of "
+                  "victims, up from 15% over the previous 4 quarters (a rise of 8 percentage "
+                  "points, 95% CI 2 to 14).")
+    down = share_sentence("cases", 10.0, 25.0, Interval(-15.0, -22.0, -6.0), "last year")
+    assert down == ("10% of cases, down from 25% over last year (a fall of 15 percentage "
+                    "points, 95% CI 6 to 22).")
     flat = share_sentence("hate-related incidents", 9.0, 8.0, Interval(1.0, -3.0, 5.0),
                           "the previous 4 quarters")
     assert "could be down to chance" in flat and not RISE.search(flat)

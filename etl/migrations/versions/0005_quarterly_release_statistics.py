@@ -2,7 +2,7 @@
 
 Revision ID: 0005
 Revises: 0004
-Create Date: 2026-12-02 02:20:43.553986
+Create Date: 2026-12-02 02:26:19.074043
 
 """
 from collections.abc import Sequence
@@ -37,6 +37,8 @@ def upgrade() -> None:
     sa.Column('p_value', sa.Float(), nullable=True),
     sa.Column('min_expected', sa.Float(), nullable=True),
     sa.Column('is_test_reliable', sa.Boolean(), nullable=True),
+    sa.Column('p_value_monte_carlo', sa.Float(), nullable=True),
+    sa.Column('simulations', sa.Integer(), nullable=True),
     sa.ForeignKeyConstraint(['run_id'], ['out_analysis_run.run_id'], name=op.f('fk_out_channel_shift_run_id_out_analysis_run'))
     )
     with op.batch_alter_table('out_channel_shift', schema=None) as batch_op:
