@@ -6,6 +6,9 @@ the sender is known for most emails and social-media posts but rarely for letter
 30 % of records name a suspect. Outcomes age as real ones do: a case stays under
 investigation until its time to outcome (lognormal, median two months) has passed, so
 recent months are mostly open and old ones mostly closed.
+
+In the plant quarter (`intelligence.Plan`) the platform weights and, for one offence
+group, the time to outcome change; each still takes the same draws, so nothing else moves.
 """
 
 from __future__ import annotations
@@ -14,12 +17,16 @@ import datetime as dt
 import math
 import random
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from etl.synth.geography import WESTMINSTER, point_near, postcode_in
 from etl.synth.incident import Incident
 from etl.synth.names import Identities, written_phone
 from etl.synth.sampling import weighted
 from etl.synth.summaries import compose, url_for
+
+if TYPE_CHECKING:
+    from etl.synth.intelligence import Plan
 
 HATE_SHARE = 0.08
 STRANDS = {"race": 0.38, "religion": 0.27, "sex": 0.15, "sexual_orientation": 0.10,
@@ -66,7 +73,7 @@ def clock(rng: random.Random, day: dt.date) -> dt.datetime:
 
 
 def fill(incident: Incident, rng: random.Random, ids: Identities, span: Span, *,
-         suspect: bool = True, welsh: bool = False) -> None:
+         suspect: bool = True, welsh: bool = False, plan: Plan | None = None) -> None:
     """Everything but the suspect's identity for planted series (they bring their own)."""
     incident.victim_name = incident.victim.person.name
     incident.reported = clock(rng, incident.day)
@@ -77,11 +84,13 @@ def fill(incident: Incident, rng: random.Random, ids: Identities, span: Span, *,
                                and incident.offence_group in AGGRAVATED_GROUPS
                                and rng.random() < 0.6)
     if incident.channel in PLATFORMS and rng.random() < 0.95:
-        incident.platform = weighted(rng, PLATFORMS[incident.channel])
+        table = plan.platforms(incident.channel, incident.day) if plan else (
+            PLATFORMS[incident.channel])
+        incident.platform = weighted(rng, table)
     place(incident, rng)
     if suspect:
         background_suspect(incident, rng, ids, welsh)
-    settle(incident, rng, span)
+    settle(incident, rng, span, plan)
 
 
 def occurred(incident: Incident, rng: random.Random, span: Span) -> dt.datetime | None:
@@ -153,13 +162,24 @@ def background_suspect(incident: Incident, rng: random.Random, ids: Identities,
     compose(incident, rng, mentions=mentions, welsh=welsh)
 
 
-def settle(incident: Incident, rng: random.Random, span: Span) -> None:
-    """Outcome and its date: open until the case's time to outcome has passed."""
+def settle(incident: Incident, rng: random.Random, span: Span,
+           plan: Plan | None = None) -> None:
+    """Outcome and its date: open until the case's time to outcome has passed.
+
+    A planted delay stretches the time after every draw is taken on the undelayed one, so
+    a delayed case uses the same draws as before and only its date (or openness) changes.
+    """
     days = rng.lognormvariate(math.log(MEDIAN_DAYS_TO_OUTCOME), 1.0)
     closed_on = incident.day + dt.timedelta(days=max(1, round(days)))
     if closed_on > span.last or rng.random() < 0.03:
         incident.outcome, incident.outcome_date = "under_investigation", None
         return
     known = bool(incident.suspect_name or incident.identifiers)
-    incident.outcome = weighted(rng, CLOSED_KNOWN if known else CLOSED_UNKNOWN)
-    incident.outcome_date = closed_on
+    outcome = weighted(rng, CLOSED_KNOWN if known else CLOSED_UNKNOWN)
+    factor = plan.delay_factor(incident) if plan else 1.0
+    if factor != 1.0:
+        closed_on = incident.day + dt.timedelta(days=max(1, round(days * factor)))
+        if closed_on > span.last:
+            incident.outcome, incident.outcome_date = "under_investigation", None
+            return
+    incident.outcome, incident.outcome_date = outcome, closed_on

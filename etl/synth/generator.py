@@ -2,9 +2,11 @@
 
 The steps run in a fixed order, each on its own seeded random stream, so a seed gives the
 same bytes every time: invented victims; ordinary crimes from the calibrated rate model;
-planted exceedances; details of each crime; planted series and campaigns (which replace
-ordinary crimes); transfers; crime references; rows in each force's house style; dirty
-rows; files; truth.
+planted exceedances; details of each crime (with the plant quarter's platform shift and
+outcome delay); planted series and campaigns (which replace ordinary crimes); the plant
+quarter's repeat victim (who replaces ordinary crimes too) and emerging term; transfers;
+crime references; rows in each force's house style; dirty rows; files; truth
+(`etl.synth.intelligence` explains the plant quarter).
 """
 
 from __future__ import annotations
@@ -15,7 +17,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from etl.mapping import all_mappings
-from etl.synth import crimes, dirt, exceedances, series, transfers, truth, volumes
+from etl.synth import (
+    crimes,
+    dirt,
+    exceedances,
+    intelligence,
+    series,
+    transfers,
+    truth,
+    volumes,
+)
 from etl.synth.dates import EARLIEST, TODAY, month_end, month_key, parse_month
 from etl.synth.dirt import Line
 from etl.synth.geography import force_regions
@@ -75,6 +86,8 @@ class _Planted:
     offenders: list[series.Offender]
     senders: list[series.Offender]
     origins: list[Incident]
+    plan: intelligence.Plan | None
+    repeat: intelligence.RepeatVictim | None
 
 
 def generate(out: Path, seed: int = 7, start: str = "2016-01", end: str = "2026-09",
@@ -120,12 +133,19 @@ def _plant(seed: int, span: crimes.Span, scale: float) -> _Planted:
     volumes.background(model, stream(seed, "background"), book)
     episodes = exceedances.plan(model, stream(seed, "exceedance-plan"))
     exceedances.plant(model, stream(seed, "exceedances"), book, episodes)
+    plan = intelligence.plan_for(span)
     details = stream(seed, "details")
     for incident in book.incidents:
-        crimes.fill(incident, details, ids, span, welsh=incident.force_id in WELSH_FORCES)
-    offenders = series.offenders(model, stream(seed, "series"), ids, book, span, WELSH_FORCES)
+        crimes.fill(incident, details, ids, span, welsh=incident.force_id in WELSH_FORCES,
+                    plan=plan)
+    offenders = series.offenders(model, stream(seed, "series"), ids, book, span, WELSH_FORCES,
+                                 plan=plan)
     senders = series.campaigns(model, stream(seed, "campaigns"), ids, book, span,
-                               first_series=len(offenders))
+                               first_series=len(offenders), plan=plan)
+    repeat = intelligence.plant_repeat_victim(
+        plan, model, book, stream(seed, "plants:repeat-victim"), ids, span) if plan else None
+    if plan:
+        intelligence.plant_term(plan, book.incidents, stream(seed, "plants:term"))
     origins = transfers.plant(book, stream(seed, "transfers"), span, sorted(styles),
                               code_forces, {f: s.mapping.encoding for f, s in styles.items()})
     live = book.live()
@@ -136,7 +156,8 @@ def _plant(seed: int, span: crimes.Span, scale: float) -> _Planted:
     for origin in origins:
         assert origin.partner is not None
         origin.crime_id = origin.partner.crime_id
-    return _Planted(model, styles, live, len(receivers), episodes, offenders, senders, origins)
+    return _Planted(model, styles, live, len(receivers), episodes, offenders, senders, origins,
+                    plan, repeat)
 
 
 def _render(seed: int, planted: _Planted) -> tuple[dict[str, list[Line]],
@@ -202,12 +223,16 @@ def _write_truth(folder: Path, seed: int, start: str, end: str, scale: float,
     truth.write_csv(folder / "exceedance_months.csv", truth.EXCEEDANCE_MONTH_COLUMNS,
                     truth.exceedance_month_rows(planted.episodes, months))
     truth.write_csv(folder / "pii.csv", truth.PII_COLUMNS, sorted(pii))
-    truth.write_manifest(folder / "manifest.json", {
+    truth.write_json(folder / "intelligence.json",
+                         intelligence.truth(planted.plan, planted.repeat, planted.live, span))
+    truth.write_json(folder / "manifest.json", {
         "generator": "etl.synth",
         "seed": seed, "start": start, "end": end, "scale": float(scale),
         "period": {"first": span.first.isoformat(), "last": span.last.isoformat(),
                    "today": TODAY.isoformat()},
         "files": manifest_files,
+        "intelligence": {"file": "intelligence.json",
+                         "quarter": planted.plan.quarter if planted.plan else None},
         "totals": {
             "rows": summary.rows_total, "crimes": summary.crimes, "dirty": summary.dirty,
             "transfers": summary.transfers, "offender_series": summary.series,

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 
 from etl.synth.crimes import PLATFORMS, Span, fill, settle
 from etl.synth.incident import CrimeBook, Incident
+from etl.synth.intelligence import Plan
 from etl.synth.names import Identities, written_phone
 from etl.synth.population import Membership, Population, Segment, is_local, segment_of
 from etl.synth.sampling import weighted
@@ -227,10 +228,18 @@ def _reveal(offender: Offender, incident: Incident, rng: random.Random,
 
 
 def _make_offender(rng: random.Random, ids: Identities, series_id: str, targeting: str,
-                   used_signatures: set[str]) -> Offender:
-    """An offender's habits and identity; identifiers are reserved so no one else uses them."""
+                   used_signatures: set[str], first_day: dt.date,
+                   plan: Plan | None = None) -> Offender:
+    """An offender's habits and identity; identifiers are reserved so no one else uses them.
+
+    The platform is chosen on the first crime's day, so one starting in the plant quarter
+    follows that quarter's platform shift (the same single draw either way).
+    """
     channel = weighted(rng, HABITS)
-    platform = weighted(rng, PLATFORMS[channel]) if channel in PLATFORMS else None
+    platform = None
+    if channel in PLATFORMS:
+        table = plan.platforms(channel, first_day) if plan else PLATFORMS[channel]
+        platform = weighted(rng, table)
     for attempt in itertools.count():
         signature = (rng.choice(SIG_SUBJECTS) + " " + rng.choice(SIG_PREDICATES)).capitalize()
         signature += rng.choice(SIG_ENDINGS)
@@ -268,7 +277,8 @@ def _plant(incident: Incident, rng: random.Random, book: CrimeBook) -> None:
 
 
 def offenders(model: RateModel, rng: random.Random, ids: Identities, book: CrimeBook,
-              span: Span, welsh_forces: frozenset[str]) -> list[Offender]:
+              span: Span, welsh_forces: frozenset[str],
+              plan: Plan | None = None) -> list[Offender]:
     """Plant the offenders' series; each has at least two crimes in two forces."""
     population, code_forces = model.population, model.code_forces
     targets = Targets(population)
@@ -280,7 +290,7 @@ def offenders(model: RateModel, rng: random.Random, ids: Identities, book: Crime
         if len(days) < 2:
             continue
         offender = _make_offender(rng, ids, f"SER-{n:04d}",
-                                  _targeting(population, rng, days[0]), used)
+                                  _targeting(population, rng, days[0]), used, days[0], plan)
         handle_index = 0
         phrase = offender.signature
         for day, member in zip(days, _victims(rng, targets, offender.targeting, days),
@@ -292,7 +302,7 @@ def offenders(model: RateModel, rng: random.Random, ids: Identities, book: Crime
             group = recorded_group(weighted(rng, OFFENDER_OFFENCES), force in code_forces)
             incident = Incident(day, force, member, venue, group, channel, origin="series",
                                 series_id=offender.series_id)
-            fill(incident, rng, ids, span, suspect=False)
+            fill(incident, rng, ids, span, suspect=False, plan=plan)
             if channel == offender.channel and offender.platform:
                 incident.platform = offender.platform
             if offender.handles and rng.random() < 0.2:
@@ -300,7 +310,7 @@ def offenders(model: RateModel, rng: random.Random, ids: Identities, book: Crime
             incident.identifiers = _reveal(offender, incident, rng, handle_index)
             incident.suspect_name = offender.name if offender.name and rng.random() < 0.35 \
                 else None
-            settle(incident, rng, span)
+            settle(incident, rng, span, plan)
             if rng.random() < 0.5:
                 phrase = mutate(phrase if rng.random() < 0.5 else offender.signature, rng)
             mentions = []
@@ -320,7 +330,7 @@ def offenders(model: RateModel, rng: random.Random, ids: Identities, book: Crime
 
 
 def campaigns(model: RateModel, rng: random.Random, ids: Identities, book: CrimeBook,
-              span: Span, first_series: int) -> list[Offender]:
+              span: Span, first_series: int, plan: Plan | None = None) -> list[Offender]:
     """Shared-template mass mailings: each sender their own series, one campaign id.
 
     A campaign is sized to at most 40 % of its month's expected crimes, so that the ordinary
@@ -343,8 +353,10 @@ def campaigns(model: RateModel, rng: random.Random, ids: Identities, book: Crime
             n += 1
             name = ids.person_name("male" if rng.random() < 0.6 else "female") if (
                 rng.random() < 0.5) else None
-            platform = weighted(rng, PLATFORMS["social_media"]) if channel == "social_media" \
-                else None
+            platform = None
+            if channel == "social_media":
+                table = plan.platforms(channel, start) if plan else PLATFORMS[channel]
+                platform = weighted(rng, table)
             sender = Offender(f"SER-{n:04d}", "campaign", channel, platform, sentence,
                               targeting, name=name, campaign_id=campaign_id)
             if channel == "email":
@@ -364,14 +376,14 @@ def campaigns(model: RateModel, rng: random.Random, ids: Identities, book: Crime
                 incident = Incident(day, force, member, "local", "malicious_communications",
                                     channel, origin="campaign", series_id=sender.series_id,
                                     campaign_id=campaign_id)
-                fill(incident, rng, ids, span, suspect=False)
+                fill(incident, rng, ids, span, suspect=False, plan=plan)
                 incident.platform = platform or incident.platform
                 ids_shown = [("email", e) for e in sender.emails] + [
                     ("handle", h) for h in sender.handles]
                 incident.identifiers = ids_shown if rng.random() < 0.9 else []
                 incident.suspect_name = name if name and channel == "letter" else None
                 mentions = [("suspect_name", name)] if name and channel == "letter" else []
-                settle(incident, rng, span)
+                settle(incident, rng, span, plan)
                 compose(incident, rng, mentions=mentions,
                         extra=f" Text matches the '{title}' template: \"{sentence}\"")
                 sender.incidents.append(incident)

@@ -3,6 +3,19 @@
 Row numbers are the ones a user sees (CSV and XLSX: header is row 1, first record row 2;
 JSON lines: first line is row 1), the same numbering ingest reports. Canonical fields are
 the intended values, also for dirty rows, so a test can tell what a row should have been.
+
+Files: `incidents.csv` (one row per written row), `dirty_rows.csv`, `transfers.csv`,
+`series.csv`, `exceedances.csv` and `exceedance_months.csv`, `pii.csv` (every raw sensitive
+value written), `manifest.json` (arguments, files, totals), and `intelligence.json`: what the
+quarterly release's statistics must find in the plant quarter (`etl.synth.intelligence`):
+`{"quarter": "2026Q3", "quarter_start", "quarter_end", "repeat_victim": {"person_id",
+"force_id", "victim_role", "planted_count", "quarter_count"}, "platform_shift": {"channel",
+"platform", "weights_before", "weights_in_quarter", "in_quarter", "previous_four_quarters"},
+"emerging_term": {"term", "planted_count", "sentence", "channels", "share"},
+"outcome_delay": {"offence_group", "from", "to", "median_days", "factor", "as_of",
+"incident_count", "open_count_at_end"}}`; a plant not made is null, all of them when the
+span has fewer than five complete quarters. Its counts are crimes: a transfer's first
+record (`transfer_role` origin) is not counted again.
 """
 
 from __future__ import annotations
@@ -95,5 +108,6 @@ def exceedance_month_rows(episodes: list[Episode], months: list[str]) -> list[li
     ]
 
 
-def write_manifest(path: Path, manifest: dict[str, object]) -> None:
-    path.write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+def write_json(path: Path, document: dict[str, object]) -> None:
+    """The manifest and intelligence.json: indented, keys in the order given, so diffable."""
+    path.write_text(json.dumps(document, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")

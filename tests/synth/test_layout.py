@@ -27,7 +27,7 @@ def test_the_same_seed_writes_the_same_bytes(tmp_path: Path) -> None:
             for name, seed in (("a", 3), ("b", 3), ("c", 4))]
     files = sorted(p.relative_to(tmp_path / "a") for p in (tmp_path / "a").rglob("*")
                    if p.is_file())
-    assert len(files) == 45 + 8
+    assert len(files) == 45 + 9
     for f in files:
         assert (tmp_path / "a" / f).read_bytes() == (tmp_path / "b" / f).read_bytes(), f
     assert runs[0].rows_total == runs[1].rows_total
