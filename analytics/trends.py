@@ -204,6 +204,11 @@ class _Fit:
     p_value: float
 
 
+_MAX_LOG_CHANGE = 50.0
+"""A change per year whose 95% interval reaches past e^50 is a separated fit on a series of
+near zeros (statsmodels reports a huge standard error), not a trend."""
+
+
 def _fit_series(y: np.ndarray, index: np.ndarray, freq: int, family: Family) -> dict[str, object]:
     season = index % freq
     seasonal = len(y) >= 2 * freq
@@ -233,6 +238,9 @@ def _fit_series(y: np.ndarray, index: np.ndarray, freq: int, family: Family) -> 
             result |= {"family": "poisson", "note": "negative binomial α is 0: Poisson fit"}
     if fit is None:
         return result | {"note": "negative binomial fit did not converge"}
+    if abs(fit.log_change) + _Z * fit.se > _MAX_LOG_CHANGE:
+        return result | {"note": "trend not estimable: the series is too sparse (its interval "
+                                 "spans more than a factor of e^50)"}
     return result | {
         "change_per_year": math.exp(fit.log_change),
         "ci_low": math.exp(fit.log_change - _Z * fit.se),

@@ -346,3 +346,14 @@ def test_exact_ci_covers_a_known_rate_ratio_at_least_95_percent_of_the_time() ->
     assert len(result) >= n - 5
     coverage = _covers(result, ratio)
     assert 0.95 <= coverage <= 0.995
+
+
+def test_a_separated_fit_on_a_series_of_zeros_is_not_estimable() -> None:
+    """All zeros then one count: statsmodels "converges" with a huge standard error; the
+    interval would overflow exp(), so the series gets a note and no estimate."""
+    periods = pl.date_range(dt.date(2023, 1, 1), dt.date(2025, 4, 1), "3mo", eager=True)
+    counts = pl.DataFrame({"series_id": "s", "period": periods,
+                           "count": [0] * (len(periods) - 1) + [2]})
+    row = trend_per_year(counts, freq=4).row(0, named=True)
+    assert row["change_per_year"] is None and row["ci_high"] is None
+    assert row["note"].startswith("trend not estimable")

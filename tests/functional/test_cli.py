@@ -165,3 +165,44 @@ def test_similar_lists_the_seeds_series_first(tmp_path: Path) -> None:
     missing = runner.invoke(app, ["similar", "--incidents", str(source), "--seed", "nope:1"])
     assert missing.exit_code == 1
     assert "not found: nope:1" in missing.output
+
+
+def test_report_writes_the_national_and_every_force_release(
+    tmp_path: Path, warehouse_url: str
+) -> None:
+    out = tmp_path / "extracts"
+    assert runner.invoke(app, ["synth", "--out", str(out), "--seed", "4", "--start", "2023-01",
+                               "--end", "2025-06", "--scale", "0.5"]).exit_code == 0
+    assert runner.invoke(app, ["ingest", str(out), "--db", warehouse_url]).exit_code == 0
+    early = runner.invoke(app, ["report", "--quarter", "2025Q2", "--db", warehouse_url,
+                                "--format", "json", "--out", str(tmp_path / "n.json")])
+    assert early.exit_code == 1 and "plait analyse --as-of 2025-06" in early.output
+    analysed = runner.invoke(app, ["analyse", "--db", warehouse_url])
+    assert analysed.exit_code == 0, analysed.output
+    assert "of note" in analysed.output and "emerging_term" in analysed.output
+
+    national = tmp_path / "national.json"
+    result = runner.invoke(app, ["report", "--quarter", "2025Q2", "--db", warehouse_url,
+                                 "--format", "json", "--out", str(national)])
+    assert result.exit_code == 0, result.output
+    body = json.loads(national.read_text())
+    assert body["quarter"] == "2025Q2" and body["audience"] == "national"
+    assert [s["id"] for s in body["sections"]][:2] == ["summary", "trends"]
+
+    folder = tmp_path / "all"
+    result = runner.invoke(app, ["report", "--quarter", "2025Q2", "--all", "--db",
+                                 warehouse_url, "--format", "json", "--out", str(folder)])
+    assert result.exit_code == 0, result.output
+    files = sorted(p.name for p in folder.glob("*.json"))
+    assert "national.json" in files and "kent.json" in files and len(files) == 47
+    kent = json.loads((folder / "kent.json").read_text())
+    assert kent["audience"] == "force:kent"
+    assert json.loads((folder / "national.json").read_text())["sections"] == body["sections"]
+
+    for args, code in ((["--quarter", "2025Q5"], 2), (["--quarter", "2025Q2", "--force",
+                                                        "atlantis"], 1),
+                       (["--quarter", "2024Q4"], 1), (["--quarter", "2025Q2", "--format",
+                                                        "docx"], 2)):
+        bad = runner.invoke(app, ["report", *args, "--db", warehouse_url, "--out",
+                                  str(tmp_path / "x.json")])
+        assert bad.exit_code == code, (args, bad.output)
