@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 SAMPLE := data/sample
 DB ?= sqlite:///data/plait.db
 
-.PHONY: run test bench-ingest bench-exceedance bench-link clean
+.PHONY: run test bench-ingest bench-exceedance bench-link bench-analyse clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -19,6 +19,7 @@ run: $(STAMP)
 	$(BIN)/plait synth --out $(SAMPLE) --seed 7 --start 2016-01 --end 2026-09
 	$(BIN)/plait ingest $(SAMPLE) --db $(DB) --report $(SAMPLE)/reconciliation.json
 	$(BIN)/plait analyse --db $(DB)
+	$(BIN)/plait report --quarter 2026Q3 --all --db $(DB) --format json --out data/reports
 
 test: $(STAMP)
 	$(BIN)/ruff check .
@@ -35,5 +36,8 @@ bench-link: $(STAMP)
 	PYTHONPATH=. $(BIN)/python benchmarks/link/run.py score
 	PYTHONPATH=. $(BIN)/python benchmarks/link/run.py scale
 
+bench-analyse: $(STAMP)
+	$(BIN)/python benchmarks/analyse/run.py
+
 clean:
-	rm -rf $(VENV) data/plait.db $(SAMPLE)
+	rm -rf $(VENV) data/plait.db $(SAMPLE) data/reports
