@@ -46,6 +46,7 @@ from analytics.release_cells import (
     CellBook,
     Key,
     alarm_cells,
+    cross_family_relations,
     hate_cells,
     km_cells,
     outcome_cells,
@@ -195,6 +196,7 @@ def cell_book(run: StoredRun) -> CellBook:
     km_cells(book, t["time_to_outcome"], forces)
     series_cells(book, active_series(run))
     alarm_cells(book, alarm_months(run), quarter)
+    cross_family_relations(book, quarter)
     return book
 
 

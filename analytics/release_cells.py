@@ -256,3 +256,33 @@ def alarm_cells(book: CellBook, months: pl.DataFrame, quarter: dt.date) -> None:
             "series_id", "level", "unit", "dimension", "category"):
         book.relate(("q", level, unit, dimension, category, quarter),
                     [("alarm", series_id, p) for p in group["period"]])
+
+
+def cross_family_relations(book: CellBook, quarter: dt.date) -> None:
+    """Sums that hold between families, so the audit sees what a reader could combine:
+    - the 12-month outcome total is the sum of its 4 quarters, and so is each offence group's
+      Kaplan–Meier incident count (nationally, where groups are published by quarter);
+    - a quarter's incidents are those with a victim plus those without (`novictim`, a cell
+      no table shows: the audit treating it as published only makes it stricter);
+    - a platform's social-media reports are its platform-mix count.
+    """
+    window = [add_quarters(quarter, -k) for k in range(4)]
+    areas = {(k[1], k[2]) for k in book.values if k[0] == "out"}
+    for level, unit in areas:
+        book.relate(("out", level, unit, "total"),
+                    [("q", level, unit, "all", "all", p) for p in window])
+    for key in [k for k in book.values if k[0] == "km" and k[1] == "national"
+                and k[4] == "incidents"]:
+        book.relate(key, [("q", "national", "all", "offence_group", key[3], p)
+                          for p in window])
+    for key in [k for k in book.values if k[0] == "rv" and k[4] == "incident_count"]:
+        _, level, unit, side, _ = key
+        period = quarter if side == "current" else side
+        total = ("q", level, unit, "all", "all", period)
+        if side != "previous" and total in book.values:
+            hidden = ("novictim", level, unit, period)
+            book.add(hidden, book.values[total] - book.values[key])
+            book.relate(total, [key, hidden])
+    for key in [k for k in book.values if k[0] == "sm" and k[4] == "report_count"]:
+        _, level, unit, platform, _ = key
+        book.relate(("plat", level, unit, platform, "current"), [key])

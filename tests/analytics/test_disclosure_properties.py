@@ -100,13 +100,14 @@ def releases(draw: st.DrawFn) -> Release:
 
 def _attacker(
     truth: dict[Hashable, int], shown: dict[Hashable, int | str], relations: list[Relation],
-    widest: bool = False,
+    widest: bool = False, targets: set[Hashable] | None = None,
 ) -> dict[Hashable, tuple[int, float]]:
     """Whole-number interval an attacker derives for each primary-suppressed cell.
 
     Published x > 0: true in [max(x-2, 8), x+2]; published 0: exactly 0; [c] over a true
     1..7: [1, 7]; [c] over a true 8+: [8, inf). With `widest`, every cell with a true 8+ is
-    taken as suppressed: the interval no suppression pattern can widen.
+    taken as suppressed: the interval no suppression pattern can widen. `targets` limits
+    the cells solved for (all primary cells by default).
     """
     keys = list(truth)
     col = {k: i for i, k in enumerate(keys)}
@@ -127,7 +128,7 @@ def _attacker(
             bounds.append((max(x - 2, 8), x + 2))
     out: dict[Hashable, tuple[int, float]] = {}
     for k in keys:
-        if not 1 <= truth[k] <= 7:
+        if not 1 <= truth[k] <= 7 or (targets is not None and k not in targets):
             continue
         ends = []
         for sign in (1.0, -1.0):

@@ -228,3 +228,47 @@ def test_the_scan_would_see_a_planted_name(sample: Path, warehouse: Engine,
         assert _phrases(release.to_json()) & needles == {name.lower()}
     finally:
         release.sections[0].narrative.pop()
+
+
+def test_no_suppressed_cell_of_a_real_quarter_is_recoverable(warehouse: Engine) -> None:
+    """The acceptance property on a real quarter's cells (sampled components): the attacker
+    of the disclosure property tests, an LP written in that test file, never pins a
+    primary-suppressed cell to within +-2."""
+    import random
+
+    from tests.analytics.test_disclosure_properties import _attacker
+
+    if warehouse.dialect.name != "sqlite":
+        pytest.skip("the cells are the same on both backends (the headline and storage "
+                    "tests compare them); the LP audit runs once, on SQLite")
+    book = cell_book(load_run(warehouse, QUARTER))
+    shown = book.protect()
+    parent: dict[object, object] = {k: k for k in book.values}
+
+    def root(k: object) -> object:
+        while parent[k] != k:
+            parent[k] = parent[parent[k]]
+            k = parent[k]
+        return k
+
+    for rel in book.relations:
+        for p in rel.parts:
+            parent[root(p)] = root(rel.total)
+    primary = sorted((k for k, v in book.values.items() if 1 <= v <= 7), key=repr)
+    assert len(primary) > 100
+    sample = random.Random(3).sample(primary, 40)
+    checked = 0
+    for component in {root(k) for k in sample}:
+        keys = [k for k in book.values if root(k) == component]
+        rels = [r for r in book.relations if root(r.total) == component]
+        truth = {k: book.values[k] for k in keys}
+        sub = {k: shown[k] for k in keys}
+        targets = {k for k in sample if root(k) == component}
+        intervals = _attacker(truth, sub, rels, targets=targets)
+        narrow = {k: v for k, v in intervals.items() if v[1] - v[0] <= 4}
+        if narrow:
+            widest = _attacker(truth, sub, rels, widest=True, targets=set(narrow))
+            for key, (low, high) in narrow.items():
+                assert (low, high) == widest[key], (key, low, high)
+        checked += len(intervals)
+    assert checked == 40
