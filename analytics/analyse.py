@@ -31,7 +31,6 @@ from analytics.exceedance import detect
 from analytics.farrington import FarringtonParams
 from analytics.funnel import funnel
 from analytics.linkage import MODEL_PATH, LinkModel, attach, link, model_fingerprint
-from analytics.periods import last_complete_quarter, next_month
 from analytics.quarterly import RELEASE_COLUMNS, release_statistics, report_window
 from analytics.trends import (
     CONFIDENCE,
@@ -41,6 +40,7 @@ from analytics.trends import (
     trend_per_year,
 )
 from etl import reference
+from etl.periods import last_complete_quarter, next_month
 from etl.schema import core_incident, metadata, out_analysis_run, out_series_member, ref_force
 from etl.warehouse import insert_frame
 

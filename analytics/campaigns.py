@@ -12,8 +12,8 @@ import datetime as dt
 
 import polars as pl
 
-from analytics.periods import add_months
 from analytics.trends import exact_rate_ratio
+from etl.periods import add_months
 
 CAMPAIGNS: tuple[tuple[int, dt.date, dt.date], ...] = (
     (2017, dt.date(2017, 5, 3), dt.date(2017, 6, 8)),

@@ -29,7 +29,7 @@ import polars as pl
 from analytics.ears import EarsMethod, ears_c
 from analytics.ears import min_history as ears_min_history
 from analytics.farrington import FarringtonParams, farrington_flexible
-from analytics.periods import iso_week_label
+from etl.periods import iso_week_label
 
 Method = Literal["farrington", "ears-c1", "ears-c2", "ears-c3"]
 METHODS: tuple[str, ...] = ("farrington", "ears-c1", "ears-c2", "ears-c3")

@@ -25,7 +25,7 @@ import numpy as np
 import polars as pl
 from statsmodels.stats.proportion import confint_proportions_2indep, test_proportions_2indep
 
-from analytics.periods import add_quarters, quarter_start
+from etl.periods import add_quarters, quarter_start
 
 PREVIOUS_QUARTERS = 4
 """The comparison base: the four quarters before the report quarter, pooled."""

@@ -18,10 +18,10 @@ from analytics.channel_mix import channel_shift
 from analytics.emerging_terms import emerging_terms
 from analytics.hate_share import hate_share
 from analytics.investigation import charge_rate_funnel, charge_rates, outcomes
-from analytics.periods import add_quarters, last_complete_quarter, month_end, quarter_end
 from analytics.repeat_victims import repeat_victimisation
 from analytics.social_media import social_media
 from analytics.time_to_outcome import time_to_outcome
+from etl.periods import add_quarters, last_complete_quarter, month_end, quarter_end
 
 RELEASE_COLUMNS = ("incident_id", "force_id", "reported_date", "offence_group", "hate_strand",
                    "channel", "platform", "victim_id", "suspect_keys", "summary", "outcome",

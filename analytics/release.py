@@ -31,15 +31,6 @@ from analytics.disclosure import (
 from analytics.investigation import charge_rate
 from analytics.narrative import Interval
 from analytics.overview import funnel_outliers, rising_series
-from analytics.periods import (
-    add_months,
-    add_quarters,
-    last_complete_quarter,
-    month_end,
-    quarter_end,
-    quarter_label,
-    quarter_name,
-)
 from analytics.proportions import share_change
 from analytics.release_cells import (
     TREND_QUARTERS,
@@ -58,6 +49,15 @@ from analytics.release_cells import (
     term_cells,
 )
 from analytics.trends import exact_rate_ratio
+from etl.periods import (
+    add_months,
+    add_quarters,
+    last_complete_quarter,
+    month_end,
+    quarter_end,
+    quarter_label,
+    quarter_name,
+)
 
 NATIONAL = "national"
 NATION_LABEL = "All forces"

@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 import polars as pl
 
 from analytics.disclosure import Published, Relation, protect
-from analytics.periods import add_quarters
+from etl.periods import add_quarters
 
 Key = tuple[Hashable, ...]
 TREND_QUARTERS = 8

@@ -23,8 +23,8 @@ import datetime as dt
 import polars as pl
 
 from analytics.areas import by_area
-from analytics.periods import add_quarters, quarter_start
 from analytics.proportions import level_order
+from etl.periods import add_quarters, quarter_start
 
 ONLINE_CHANNELS: tuple[str, ...] = ("social_media", "online_other")
 OPEN_OUTCOMES: tuple[str, ...] = ("under_investigation", "transferred")

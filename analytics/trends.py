@@ -24,7 +24,7 @@ from statsmodels.genmod.families import Poisson
 from statsmodels.genmod.generalized_linear_model import GLM
 from statsmodels.tools.sm_exceptions import ConvergenceWarning, PerfectSeparationWarning
 
-from analytics.periods import add_months, last_complete_quarter
+from etl.periods import add_months, last_complete_quarter
 
 Family = Literal["auto", "poisson", "negbin"]
 

@@ -8,9 +8,10 @@ the generator byte-for-byte reproducible. The same renderer writes impossible da
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 import re
+
+from etl.periods import add_months, month_label
 
 # The project's fixed "today" (DESIGN.md tests pin it too): no generated date is later.
 TODAY = dt.date(2026, 11, 28)
@@ -19,28 +20,6 @@ EXCEL_EPOCH = dt.date(1899, 12, 30)
 EXCEL_SERIAL = "excel-serial"
 MONTH_ABBR = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 _DIRECTIVE = re.compile(r"%.")
-_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
-
-
-def parse_month(text: str) -> dt.date:
-    """'2016-01' → the first day of that month; anything else is a user error worth naming."""
-    match = _MONTH.match(text)
-    if not match or not 1 <= int(match[2]) <= 12:
-        raise ValueError(f"month {text!r} is not in the form YYYY-MM")
-    return dt.date(int(match[1]), int(match[2]), 1)
-
-
-def month_end(first: dt.date) -> dt.date:
-    return first.replace(day=calendar.monthrange(first.year, first.month)[1])
-
-
-def add_months(first: dt.date, n: int) -> dt.date:
-    index = first.year * 12 + first.month - 1 + n
-    return dt.date(index // 12, index % 12 + 1, 1)
-
-
-def month_key(day: dt.date) -> str:
-    return f"{day.year:04d}-{day.month:02d}"
 
 
 def months_between(first: dt.date, last: dt.date) -> list[str]:
@@ -48,7 +27,7 @@ def months_between(first: dt.date, last: dt.date) -> list[str]:
     out = []
     cursor = first.replace(day=1)
     while cursor <= last:
-        out.append(month_key(cursor))
+        out.append(month_label(cursor))
         cursor = add_months(cursor, 1)
     return out
 

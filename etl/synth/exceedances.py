@@ -16,7 +16,7 @@ import math
 import random
 from dataclasses import dataclass
 
-from etl.synth.dates import month_end
+from etl.periods import month_end
 from etl.synth.elections import ELECTIONS
 from etl.synth.geography import force_regions
 from etl.synth.incident import CrimeBook, Incident

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from etl.mapping import all_mappings
+from etl.periods import month_end, month_label, parse_month
 from etl.synth import (
     crimes,
     dirt,
@@ -27,7 +28,7 @@ from etl.synth import (
     truth,
     volumes,
 )
-from etl.synth.dates import EARLIEST, TODAY, month_end, month_key, parse_month
+from etl.synth.dates import EARLIEST, TODAY
 from etl.synth.dirt import Line
 from etl.synth.geography import force_regions
 from etl.synth.house_style import (
@@ -64,10 +65,10 @@ def _check(start: str, end: str, scale: float) -> None:
     """Refuse a span or scale that cannot be generated, before anything is written."""
     first, last = parse_month(start), parse_month(end)
     if first < EARLIEST:
-        raise ValueError(f"start {start} is before {month_key(EARLIEST)}: PLaIT data begin "
+        raise ValueError(f"start {start} is before {month_label(EARLIEST)}: PLaIT data begin "
                          "in 2016")
     if last > TODAY.replace(day=1):
-        raise ValueError(f"end {end} is after the current month {month_key(TODAY)}")
+        raise ValueError(f"end {end} is after the current month {month_label(TODAY)}")
     if last < first:
         raise ValueError(f"end {end} is before start {start}")
     if not (math.isfinite(scale) and scale > 0):

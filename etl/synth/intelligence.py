@@ -35,8 +35,8 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from etl.periods import add_months, month_end
 from etl.synth.crimes import MEDIAN_DAYS_TO_OUTCOME, PLATFORMS, Span, fill
-from etl.synth.dates import add_months, month_end
 from etl.synth.house_style import WELSH_FORCES
 from etl.synth.incident import CrimeBook, Incident
 from etl.synth.names import Identities

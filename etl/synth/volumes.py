@@ -21,7 +21,8 @@ import random
 from collections import defaultdict
 from functools import cache
 
-from etl.synth.dates import add_months, months_between
+from etl.periods import add_months
+from etl.synth.dates import months_between
 from etl.synth.elections import surge_on
 from etl.synth.incident import CrimeBook, Incident
 from etl.synth.population import Population, Segment, segment_of

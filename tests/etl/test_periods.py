@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from analytics.periods import (
+from etl.periods import (
     add_months,
     add_quarters,
     days_in_month,
