@@ -241,8 +241,8 @@ def report(
     ] = None,
 ) -> None:
     """The quarterly report: national, one force's, or all of them (disclosure-controlled)."""
-    from analytics.periods import parse_quarter
     from analytics.release import NATIONAL, ReleaseError, build_releases, load_run
+    from etl.periods import parse_quarter
     from etl.warehouse import make_engine, migrate
 
     if fmt != "json":
