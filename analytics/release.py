@@ -562,8 +562,8 @@ def _shift_sentence(test: pl.DataFrame, rows: list[list[Any]], dimension: str) -
         f"{say.percent(r[4])}" for r in sorted(moved, key=lambda r: -abs(r[5]))[:2]
         if (r[2] > r[4]) == (r[5] > 0))
     p_text = "p < 0.001" if p < 0.001 else f"p = {p:.3f}"
-    method = "chi-square" if reliable else "chi-square, simulated"
-    return (f"The mix of {noun} changed on the previous 4 quarters ({method} {p_text})"
+    return (f"The mix of {noun} changed on the previous 4 quarters by more than chance would "
+            f"explain ({p_text})"
             + (f": {detail}." if detail else "."))
 
 
