@@ -1,0 +1,333 @@
+"""Chart specifications shared by the quarterly PDF and the dashboard, built from release tables.
+
+A chart is drawn only from a published release table (`analytics.release`), never from a
+query, so it can show nothing the tables do not: a suppressed cell ("[c]") is a gap or is
+left out, never a zero, and the alt text quotes only published numbers. Alt text is written
+from the same data, as the Analysis Function's guidance on charts asks (say the chart type,
+what it shows, the range and the main points). Colours are the Okabe–Ito palette (Okabe &
+Ito 2008, "Color Universal Design"), and every series also has its own dash pattern or point
+shape, so charts read in greyscale print and without colour vision. No title is drawn
+inside the SVG: the report prints it as a heading.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import altair as alt
+import numpy as np
+import vl_convert as vlc
+
+from analytics.disclosure import SUPPRESSED, SUPPRESSION_THRESHOLD
+from analytics.investigation import binomial_limits
+
+WIDTH = 460
+"""Pixels: the text width of an A4 page in the report at 96 dpi, less margins."""
+
+OKABE_ITO = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000"]
+"""Okabe–Ito colours, darkest and most distinct first, so 2 or 3 series differ in greyscale."""
+
+DASHES = [[1, 0], [6, 3], [2, 2], [8, 3, 2, 3], [12, 4], [4, 2, 1, 2], [1, 3]]
+SHAPES = ["circle", "square", "triangle-up", "diamond", "cross", "triangle-down", "wedge"]
+
+FUNNEL_LIMITS = {"95% limits": "limit95", "99.8% limits": "limit998"}
+FUNNEL_GRID_POINTS = 120
+
+_FONT = {"labelFontSize": 13, "titleFontSize": 14}
+_STACKED = alt.Legend(direction="vertical")
+_LEVEL_TITLE = alt.Axis(titleAngle=0, titleAnchor="end", titleAlign="right", titleBaseline="bottom",
+                        titleX=0, titleY=-6)
+"""A category axis's title written level above its labels, so a long one is not cut off."""
+_GAPS = (f"Suppressed quarters are gaps (counts of 1 to {SUPPRESSION_THRESHOLD}, and any that "
+         "would reveal them, are not published).")
+
+
+@dataclass(frozen=True)
+class Chart:
+    """A chart's Vega-Lite spec and the alt text that goes with it wherever it is shown."""
+
+    id: str
+    spec: alt.TopLevelMixin
+    alt_text: str
+
+
+def quarterly_trend(table: dict[str, Any]) -> Chart:
+    """Line chart of incidents per quarter, one line per area column of the table.
+
+    A suppressed or missing count is kept as a null so the line breaks there (Vega-Lite's
+    `break-paths-filter-domains`) rather than being dropped, which would join its
+    neighbours, or drawn as 0, which would be a false number.
+    """
+    columns = list(table["columns"])
+    areas = columns[1:]
+    quarters = [str(row[0]) for row in table["rows"]]
+    values = [
+        {"quarter": str(row[0]), "area": area, "incidents": _number(row[i + 1])}
+        for row in table["rows"] for i, area in enumerate(areas)
+    ]
+    series = alt.Color("area:N", title="Area", sort=areas,
+                       scale=alt.Scale(domain=areas, range=OKABE_ITO[: len(areas)]))
+    spec = (
+        alt.Chart(alt.Data(values=values))
+        .mark_line(invalid="break-paths-filter-domains", strokeWidth=2,
+                   point=alt.OverlayMarkDef(size=50, filled=True))
+        .encode(
+            x=alt.X("quarter:O", title="Quarter", sort=quarters, axis=alt.Axis(labelAngle=-45)),
+            y=alt.Y("incidents:Q", title="Incidents", scale=alt.Scale(zero=True)),
+            color=series,
+            strokeDash=alt.StrokeDash("area:N", title="Area", sort=areas,
+                                      scale=alt.Scale(domain=areas, range=DASHES[: len(areas)])),
+            shape=alt.Shape("area:N", title="Area", sort=areas,
+                            scale=alt.Scale(domain=areas, range=SHAPES[: len(areas)])),
+            tooltip=[alt.Tooltip("area:N", title="Area"), alt.Tooltip("quarter:O", title="Quarter"),
+                     alt.Tooltip("incidents:Q", title="Incidents")],
+        )
+        .properties(width=WIDTH, height=260)
+    )
+    return Chart(table["id"], _configure(spec), _trend_alt_text(table))
+
+
+def charge_rate_funnel(table: dict[str, Any], national_rate_pct: float) -> Chart:
+    """Funnel plot: each force's charge rate against its number of incidents.
+
+    Only forces whose rate and incidents are both published are plotted. The limits are
+    exact binomial around the national rate θ0 (`analytics.investigation.binomial_limits`
+    with φ = 1: the p-quantile from `scipy.stats.binom.ppf`, smoothed between integers by
+    Spiegelhalter's 2005 interpolation, over n), on a geometric grid of whole-number
+    denominators. The release table does not carry φ, so where the analysis widened the
+    limits for over-dispersion the table's `position` column, not these curves, is the
+    finding; the alt text reports `position`.
+    """
+    points = _funnel_points(table)
+    grid = _funnel_grid([p["incidents"] for p in points])
+    curves = _funnel_curves(national_rate_pct, grid)
+    dash_domain = ["National rate", *FUNNEL_LIMITS]
+    lines = (
+        alt.Chart(alt.Data(values=curves))
+        .mark_line(color="#444444", strokeWidth=1.5)
+        .encode(
+            x=alt.X("incidents:Q", title="Incidents (log scale)", scale=alt.Scale(
+                type="log", domain=[int(grid[0]), int(grid[-1])], nice=False)),
+            y=alt.Y("rate_pct:Q", title="Charged or summonsed (%)"),
+            detail="curve:N",
+            strokeDash=alt.StrokeDash("line:N", title="Lines", legend=_STACKED, scale=alt.Scale(
+                domain=dash_domain, range=DASHES[: len(dash_domain)])),
+        )
+    )
+    positions = _positions(points)
+    dots = (
+        alt.Chart(alt.Data(values=points))
+        .mark_point(size=60, filled=True, stroke="#000000", strokeWidth=0.5, opacity=1)
+        .encode(
+            x="incidents:Q",
+            y="rate_pct:Q",
+            color=alt.Color("position:N", title="Force", legend=_STACKED, scale=alt.Scale(
+                domain=positions, range=OKABE_ITO[: len(positions)])),
+            shape=alt.Shape("position:N", title="Force", legend=_STACKED, scale=alt.Scale(
+                domain=positions, range=SHAPES[: len(positions)])),
+            tooltip=[alt.Tooltip("force:N", title="Force"),
+                     alt.Tooltip("incidents:Q", title="Incidents"),
+                     alt.Tooltip("rate_pct:Q", title="Charged or summonsed (%)"),
+                     alt.Tooltip("position:N", title="Position")],
+        )
+    )
+    spec = alt.layer(lines, dots).properties(width=WIDTH, height=300)
+    alt_text = _funnel_alt_text(table, points, national_rate_pct)
+    return Chart(table["id"], _configure(spec), alt_text)
+
+
+def mix_comparison(table: dict[str, Any]) -> Chart:
+    """Paired horizontal bars: each category's share this quarter and in the previous 4.
+
+    A suppressed share is left out (no bar), not drawn as 0; the alt text names it.
+    """
+    dimension = table["columns"][0]
+    categories = [str(row[0]) for row in table["rows"]]
+    periods = {"quarter_pct": "This quarter", "previous_4_quarters_pct": "Previous 4 quarters"}
+    index = {c: table["columns"].index(c) for c in periods}
+    values = [
+        {"category": str(row[0]), "period": label, "share_pct": _number(row[index[col]])}
+        for row in table["rows"] for col, label in periods.items()
+        if _number(row[index[col]]) is not None
+    ]
+    shown = [c for c in categories if any(v["category"] == c for v in values)]
+    order = list(periods.values())
+    spec = (
+        alt.Chart(alt.Data(values=values))
+        .mark_bar(stroke="#000000", strokeWidth=0.5)
+        .encode(
+            y=alt.Y("category:N", title=_dimension_title(dimension), sort=shown,
+                    scale=alt.Scale(domain=shown), axis=_LEVEL_TITLE),
+            yOffset=alt.YOffset("period:N", sort=order, scale=alt.Scale(domain=order)),
+            x=alt.X("share_pct:Q", title="Share of incidents (%)"),
+            color=alt.Color("period:N", title="Period", sort=order, scale=alt.Scale(
+                domain=order, range=[OKABE_ITO[0], OKABE_ITO[4]])),
+            tooltip=[alt.Tooltip("category:N", title=_dimension_title(dimension)),
+                     alt.Tooltip("period:N", title="Period"),
+                     alt.Tooltip("share_pct:Q", title="Share (%)")],
+        )
+        .properties(width=WIDTH - 120, height=max(1, len(shown)) * 34)
+    )
+    return Chart(table["id"], _configure(spec), _mix_alt_text(table, dimension, categories))
+
+
+def to_svg(chart: Chart) -> str:
+    """The chart as SVG for the PDF: vl-convert renders it without a browser, and the same
+    spec renders to the same bytes (tests check this)."""
+    return str(vlc.vegalite_to_svg(chart.spec.to_json()))
+
+
+def _configure(spec: alt.TopLevelMixin) -> alt.TopLevelMixin:
+    """Text big enough to print: 13 and 14 px are about 10 and 10.5 pt when the SVG is placed
+    at its natural 96 dpi size; the legend goes under the plot and there is no frame."""
+    return (
+        spec.configure(font="Helvetica, Arial, sans-serif")
+        .configure_axis(**_FONT, titleFontWeight="normal")
+        .configure_legend(**_FONT, titleFontWeight="normal", orient="bottom", symbolSize=80,
+                          symbolStrokeWidth=2)
+        .configure_view(stroke=None)
+    )
+
+
+def _number(cell: object) -> float | int | None:
+    """A published number, or None for a suppressed ("[c]") or missing cell."""
+    if cell is None or cell == SUPPRESSED or isinstance(cell, bool | str):
+        return None
+    if isinstance(cell, int | float) and math.isfinite(cell):
+        return cell
+    return None
+
+
+def _count(value: float | int) -> str:
+    return f"{value:,.0f}"
+
+
+def _pct(value: float | int) -> str:
+    return f"{round(float(value), 1):g}%"
+
+
+def _trend_alt_text(table: dict[str, Any]) -> str:
+    rows = table["rows"]
+    if not rows:
+        return "Line chart: incidents per quarter. There are no quarters to show."
+    first_q, last_q = str(rows[0][0]), str(rows[-1][0])
+    parts = [f"Line chart: incidents per quarter, {first_q} to {last_q}."]
+    any_suppressed = False
+    for i, area in enumerate(table["columns"][1:], start=1):
+        cells = [(str(r[0]), r[i]) for r in rows]
+        published = [(q, v) for q, c in cells if (v := _number(c)) is not None]
+        suppressed = sum(1 for _, c in cells if c == SUPPRESSED)
+        any_suppressed = any_suppressed or suppressed > 0
+        if not published:
+            parts.append(f"{area}: no quarter published.")
+            continue
+        (q0, v0), (q1, v1) = published[0], published[-1]
+        top_q, top_v = max(published, key=lambda qv: qv[1])
+        start = _count(v0) + ("" if q0 == first_q else f" in {q0}")
+        end = _count(v1) + ("" if q1 == last_q else f" in {q1}")
+        text = f"{area}: from {start} to {end}, highest {_count(top_v)} in {top_q}"
+        if suppressed:
+            text += f"; {suppressed} suppressed quarter{'s' if suppressed > 1 else ''}"
+        parts.append(text + ".")
+    if any_suppressed:
+        parts.append(_GAPS)
+    return " ".join(parts)
+
+
+def _funnel_points(table: dict[str, Any]) -> list[dict[str, Any]]:
+    col = {c: table["columns"].index(c) for c in ("force", "incidents", "rate_pct", "position")}
+    points = []
+    for row in table["rows"]:
+        n, rate = _number(row[col["incidents"]]), _number(row[col["rate_pct"]])
+        if n is None or rate is None or n <= 0:
+            continue
+        points.append({"force": str(row[col["force"]]), "incidents": n, "rate_pct": rate,
+                       "position": row[col["position"]] or "not assessed"})
+    return points
+
+
+def _positions(points: list[dict[str, Any]]) -> list[str]:
+    """Positions in a fixed reading order, so the same finding has the same colour and shape
+    in every report."""
+    known = ["within the limits", "above the 95% limit", "below the 95% limit",
+             "above the 99.8% limit", "below the 99.8% limit", "not assessed"]
+    seen = {p["position"] for p in points}
+    return [p for p in known if p in seen] + sorted(seen - set(known))
+
+
+def _funnel_grid(denominators: list[float | int]) -> np.ndarray:
+    """Whole-number denominators (binomial n), spaced evenly on the log scale the plot uses,
+    from half the smallest plotted force to a tenth past the largest."""
+    low = max(5, int(min(denominators, default=10) // 2))
+    high = max(low + 1, math.ceil(max(denominators, default=100) * 1.1))
+    grid = np.geomspace(low, high, FUNNEL_GRID_POINTS)
+    return np.unique(np.round(grid).astype(np.int64))
+
+
+def _funnel_curves(national_rate_pct: float, grid: np.ndarray) -> list[dict[str, Any]]:
+    """Long-form rows (incidents, rate_pct, line, curve) for the national rate and each
+    limit's lower and upper curve, in percent."""
+    theta = float(national_rate_pct) / 100.0
+    limits = binomial_limits(theta, 1.0, grid.astype(np.float64))
+    rows: list[dict[str, Any]] = [
+        {"incidents": int(n), "rate_pct": float(national_rate_pct), "line": "National rate",
+         "curve": "national"} for n in (grid[0], grid[-1])
+    ]
+    for label, name in FUNNEL_LIMITS.items():
+        for side in ("low", "high"):
+            rows += [{"incidents": int(n), "rate_pct": round(100.0 * float(v), 4), "line": label,
+                      "curve": f"{name}_{side}"} for n, v in zip(grid, limits[f"{name}_{side}"],
+                                                                  strict=True)]
+    return rows
+
+
+def _funnel_alt_text(table: dict[str, Any], points: list[dict[str, Any]],
+                     national_rate_pct: float) -> str:
+    hidden = len(table["rows"]) - len(points)
+    parts = [
+        "Funnel plot: the percentage of incidents that led to a charge or summons, by force, "
+        "against the number of incidents (log scale).",
+        f"{len(points)} force{'s' if len(points) != 1 else ''} shown; the national rate is "
+        f"{_pct(national_rate_pct)}, with 95% and 99.8% limits that narrow as the number of "
+        "incidents grows.",
+    ]
+    outside = [p for p in points if p["position"] not in ("within the limits", "not assessed")]
+    if outside:
+        parts.append("Outside the limits: " + "; ".join(
+            f"{p['force']}, {_pct(p['rate_pct'])} of {_count(p['incidents'])} incidents, "
+            f"{p['position']}" for p in outside) + ".")
+    elif points:
+        parts.append("No force is outside the 95% limits.")
+    if hidden:
+        parts.append(f"{hidden} force{'s are' if hidden != 1 else ' is'} not shown because "
+                     "a count was suppressed or there were no incidents.")
+    return " ".join(parts)
+
+
+def _dimension_title(dimension: str) -> str:
+    return {"channel": "How the incident was made", "platform": "Platform"}.get(
+        dimension, dimension.replace("_", " ").capitalize())
+
+
+def _mix_alt_text(table: dict[str, Any], dimension: str, categories: list[str]) -> str:
+    cols = table["columns"]
+    now, before = cols.index("quarter_pct"), cols.index("previous_4_quarters_pct")
+    noun = _dimension_title(dimension).lower()
+    parts = [f"Bar chart: share of incidents by {noun}, this quarter against the previous "
+             "4 quarters."]
+    omitted = []
+    for row in table["rows"]:
+        a, b = _number(row[now]), _number(row[before])
+        if a is None and b is None:
+            omitted.append(str(row[0]))
+            continue
+        this = f"{_pct(a)} this quarter" if a is not None else "this quarter not published"
+        prev = f"{_pct(b)} in the previous 4" if b is not None else "previous 4 not published"
+        parts.append(f"{row[0]}: {this}, {prev}.")
+    if omitted:
+        parts.append(f"Not shown (not published): {', '.join(omitted)}.")
+    if not categories:
+        parts.append("There are no categories to show.")
+    return " ".join(parts)
