@@ -234,7 +234,7 @@ def report(
         bool, typer.Option("--all", help="The national report and one per force, into --out")
     ] = False,
     db: DbOption = None,
-    fmt: Annotated[str, typer.Option("--format", help="json (pdf arrives later)")] = "json",
+    fmt: Annotated[str, typer.Option("--format", help="pdf or json (the release as data)")] = "pdf",
     run: Annotated[
         int | None, typer.Option("--run", help="A stored run id; default the latest for the "
                                  "quarter")
@@ -245,8 +245,8 @@ def report(
     from etl.periods import parse_quarter
     from etl.warehouse import make_engine, migrate
 
-    if fmt != "json":
-        err.print(f"[red]--format {fmt!r}: only json is available so far[/red]")
+    if fmt not in ("json", "pdf"):
+        err.print(f"[red]--format {fmt!r}: expected json or pdf[/red]")
         raise typer.Exit(code=2)
     if force and all_:
         err.print("[red]--force and --all: give one or the other[/red]")
@@ -269,16 +269,55 @@ def report(
         raise typer.Exit(code=1) from exc
     if all_:
         out.mkdir(parents=True, exist_ok=True)
-        for audience, release in releases.items():
-            name = "national" if audience == NATIONAL else audience.split(":", 1)[1]
-            (out / f"{name}.json").write_text(release.to_json(), encoding="utf-8")
-        console.print(f"{len(releases)} releases for {quarter} (run {stored.run_id}) → {out}")
+        jobs = {audience: out / f"{'national' if audience == NATIONAL else audience[6:]}.{fmt}"
+                for audience in releases}
+        if fmt == "json":
+            for audience, path in jobs.items():
+                path.write_text(releases[audience].to_json(), encoding="utf-8")
+            failed: dict[str, str] = {}
+        else:
+            failed = _write_pdfs({a: (releases[a].as_dict(), p) for a, p in jobs.items()})
+        for audience, error in failed.items():
+            err.print(f"[red]failed: {audience}: {error}[/red]")
+        console.print(f"{len(jobs) - len(failed)} of {len(jobs)} reports for {quarter} "
+                      f"(run {stored.run_id}) → {out}")
+        if failed:
+            raise typer.Exit(code=1)
         return
-    out.parent.mkdir(parents=True, exist_ok=True)
     release = releases[audiences[0]]
-    out.write_text(release.to_json(), encoding="utf-8")
-    console.print(f"{audiences[0]} release for {quarter} (run {stored.run_id}): "
+    out.parent.mkdir(parents=True, exist_ok=True)
+    if fmt == "json":
+        out.write_text(release.to_json(), encoding="utf-8")
+    else:
+        from dashboards.report_pdf import write_pdf
+
+        write_pdf(release.as_dict(), out)
+    console.print(f"{audiences[0]} report for {quarter} (run {stored.run_id}): "
                   f"{len(release.sections)} sections → {out}")
+
+
+def _write_pdfs(jobs: dict[str, tuple[dict, Path]]) -> dict[str, str]:  # type: ignore[type-arg]
+    """Render PDFs in parallel processes with a progress bar; a failure is named, not fatal."""
+    import os
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+
+    from dashboards.report_pdf import write_pdf
+
+    failed: dict[str, str] = {}
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                  TimeElapsedColumn(), console=err, transient=True) as progress, \
+            ProcessPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
+        task = progress.add_task("reports", total=len(jobs))
+        futures = {pool.submit(write_pdf, body, path): audience
+                   for audience, (body, path) in jobs.items()}
+        for future in as_completed(futures):
+            audience = futures[future]
+            try:
+                future.result()
+            except Exception as exc:
+                failed[audience] = f"{type(exc).__name__}: {exc}"
+            progress.update(task, advance=1, description=audience)
+    return failed
 
 
 def _read_incidents(path: Path) -> pl.DataFrame:

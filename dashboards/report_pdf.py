@@ -1,0 +1,160 @@
+"""The quarterly report as a PDF: the release (`analytics.release`) rendered, never queried.
+
+HTML from a Jinja2 template and a print stylesheet, made into a tagged PDF/UA-1 by
+WeasyPrint (stack.md section 4): `lang="en-GB"`, a document title, headings in order, table
+header cells with `scope`, and every chart an SVG with alt text generated from its data.
+Every number printed comes from the release JSON of the same quarter and audience; the
+advice for forces is Markdown kept in `dashboards/advice/`, dated in its first line.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markdown_it import MarkdownIt
+
+from etl.periods import parse_quarter, quarter_name
+
+TEMPLATES = Path(__file__).parent / "templates"
+ADVICE = Path(__file__).parent / "advice"
+NOT_AVAILABLE = "[x]"
+LABELS = {
+    "pct": "%", "ci": "CI", "p90": "90th percentile", "top": "top", "10pct": "10%",
+}
+
+
+def column_label(name: str) -> str:
+    """`previous_4_quarters_pct` → "Previous 4 quarters %"; names made for people pass."""
+    if not name.islower() or " " in name:
+        return name
+    words = [LABELS.get(w, w) for w in name.split("_")]
+    text = " ".join(words)
+    return text[:1].upper() + text[1:]
+
+
+def cell_text(value: Any) -> str:
+    """A published value as printed: 1,250; [c]; [x] for not available; 12.5."""
+    if value is None:
+        return NOT_AVAILABLE
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, int):
+        return f"{value:,}"
+    if isinstance(value, float):
+        return f"{value:,.0f}" if value.is_integer() else f"{value:,.1f}"
+    return str(value)
+
+
+def _is_number(value: Any) -> bool:
+    return (isinstance(value, int | float) and not isinstance(value, bool)) or value in (
+        "[c]", None)
+
+
+def advice_sections() -> list[dict[str, Any]]:
+    """The advice for forces, one section per Markdown file, in file-name order."""
+    md = MarkdownIt("commonmark", {"html": False})
+    out = []
+    for path in sorted(ADVICE.glob("*.md")):
+        text = path.read_text(encoding="utf-8")
+        title, _, body = text.partition("\n")
+        html = md.render(body).replace("<h2>", "<h3>").replace("</h2>", "</h3>")
+        out.append({"id": f"advice-{path.stem}", "title": title.lstrip("# ").strip(),
+                    "narrative": [], "tables": [], "html": html})
+    return out
+
+
+ChartMaker = Callable[[dict[str, Any]], tuple[str, str] | None]
+
+
+def report_charts(release: dict[str, Any]) -> dict[str, ChartMaker]:
+    """The charts drawn above their tables, made from the tables alone (dashboards.charts)."""
+    from dashboards import charts
+
+    def svg(chart: charts.Chart) -> tuple[str, str]:
+        return charts.to_svg(chart), chart.alt_text
+
+    national_rate = None
+    for section in release["sections"]:
+        for table in section["tables"]:
+            if table["id"] == "charge_rate":
+                for row in table["rows"]:
+                    if row[0] == "All forces" and isinstance(row[3], int | float):
+                        national_rate = float(row[3])
+
+    def funnel(table: dict[str, Any]) -> tuple[str, str] | None:
+        return None if national_rate is None else svg(
+            charts.charge_rate_funnel(table, national_rate))
+
+    trend: ChartMaker = lambda t: svg(charts.quarterly_trend(t))  # noqa: E731
+    mix: ChartMaker = lambda t: svg(charts.mix_comparison(t))  # noqa: E731
+    return {"incidents_by_quarter": trend, "force_incidents_by_quarter": trend,
+            "channel_mix": mix, "platform_mix": mix, "charge_rate_funnel": funnel}
+
+
+def render_html(release: dict[str, Any], charts: dict[str, ChartMaker] | None = None,
+                created: dt.date | None = None) -> str:
+    """The report's HTML. `charts` maps a table id to a function giving (svg, alt text)."""
+    charts = charts or {}
+    quarter = parse_quarter(release["quarter"])
+    audience = release["audience"]
+    audience_label = "All forces (national report)" if audience == "national" else (
+        _force_label(release))
+    sections = []
+    for section in [*release["sections"], *advice_sections()]:
+        tables = []
+        for table in section["tables"]:
+            headers = [{"label": column_label(c), "num": i > 0 and all(
+                _is_number(r[i]) for r in table["rows"])} for i, c in enumerate(table["columns"])]
+            rows = [[{"text": column_label(v) if i == 0 and isinstance(v, str) and "_" in v
+                      else cell_text(v), "num": headers[i]["num"]} for i, v in enumerate(row)]
+                    for row in table["rows"]]
+            chart = None
+            maker = charts.get(table["id"])
+            if maker is not None and table["rows"]:
+                made = maker(table)
+                if made is not None:
+                    chart = {"svg": made[0], "alt": made[1]}
+            tables.append({"title": table["title"], "headers": headers, "rows": rows,
+                           "chart": chart})
+        sections.append({"id": section["id"], "title": section["title"],
+                         "narrative": section["narrative"], "tables": tables,
+                         "html": section.get("html")})
+    env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape())
+    title = f"Crimes against MPs, candidates and their staff: {quarter_name(quarter)}"
+    return env.get_template("report.html.j2").render(
+        title=title,
+        subtitle=f"PLaIT quarterly report, {release['quarter']}: {audience_label}",
+        running_title=f"PLaIT quarterly report {release['quarter']}, {audience_label}",
+        audience_label=audience_label,
+        period=quarter_name(quarter),
+        run_id=release["run_id"],
+        created=(created or dt.date.today()).isoformat(),
+        suppress_up_to=release["disclosure"]["suppress_up_to"],
+        round_to=release["disclosure"]["round_to"],
+        sections=sections,
+    )
+
+
+def _force_label(release: dict[str, Any]) -> str:
+    """The force's name, as the release's force section titles it."""
+    for section in release["sections"]:
+        if section["id"] == "force":
+            return section["title"].split(" against its region")[0]
+    return release["audience"].split(":", 1)[1]
+
+
+def write_pdf(release: dict[str, Any], path: Path,
+              charts: dict[str, ChartMaker] | None = None) -> Path:
+    """Render the release to a tagged PDF/UA-1 file at `path`."""
+    from weasyprint import CSS, HTML
+
+    html = render_html(release, report_charts(release) if charts is None else charts)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    HTML(string=html, base_url=str(TEMPLATES)).write_pdf(
+        path, stylesheets=[CSS(filename=str(TEMPLATES / "report.css"))],
+        pdf_variant="pdf/ua-1", pdf_tags=True)
+    return path
