@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 from pathlib import Path
 from typing import Any
@@ -63,7 +64,7 @@ def test_html_is_accessible_and_holds_the_release() -> None:
     for text in ("1,250", "[c]", "[x]", "-12", "3.5"):
         assert f">{text}</td>" in html
     headings = re.findall(r"<h([1-3])", html)
-    assert headings[0] == "1" and all(int(b) - int(a) <= 1 for a, b in zip(headings, headings[1:]))
+    assert headings[0] == "1" and all(int(b) - int(a) <= 1 for a, b in itertools.pairwise(headings))
 
 
 def test_advice_is_dated_markdown_with_the_referral_steps() -> None:
