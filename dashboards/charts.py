@@ -21,6 +21,7 @@ import numpy as np
 import vl_convert as vlc
 
 from analytics.disclosure import SUPPRESSED, SUPPRESSION_THRESHOLD
+from analytics.funnel import funnel_curve
 from analytics.investigation import binomial_limits
 
 WIDTH = 460
@@ -103,38 +104,44 @@ def charge_rate_funnel(table: dict[str, Any], national_rate_pct: float) -> Chart
     points = _funnel_points(table)
     grid = _funnel_grid([p["incidents"] for p in points])
     curves = _funnel_curves(national_rate_pct, grid)
-    dash_domain = ["National rate", *FUNNEL_LIMITS]
-    lines = (
-        alt.Chart(alt.Data(values=curves))
-        .mark_line(color="#444444", strokeWidth=1.5)
-        .encode(
-            x=alt.X("incidents:Q", title="Incidents (log scale)", scale=alt.Scale(
-                type="log", domain=[int(grid[0]), int(grid[-1])], nice=False)),
-            y=alt.Y("rate_pct:Q", title="Charged or summonsed (%)"),
-            detail="curve:N",
-            strokeDash=alt.StrokeDash("line:N", title="Lines", legend=_STACKED, scale=alt.Scale(
-                domain=dash_domain, range=DASHES[: len(dash_domain)])),
-        )
-    )
-    positions = _positions(points)
-    dots = (
-        alt.Chart(alt.Data(values=points))
-        .mark_point(size=60, filled=True, stroke="#000000", strokeWidth=0.5, opacity=1)
-        .encode(
-            x="incidents:Q",
-            y="rate_pct:Q",
-            color=alt.Color("position:N", title="Force", legend=_STACKED, scale=alt.Scale(
-                domain=positions, range=OKABE_ITO[: len(positions)])),
-            shape=alt.Shape("position:N", title="Force", legend=_STACKED, scale=alt.Scale(
-                domain=positions, range=SHAPES[: len(positions)])),
-            tooltip=[alt.Tooltip("force:N", title="Force"),
-                     alt.Tooltip("incidents:Q", title="Incidents"),
-                     alt.Tooltip("rate_pct:Q", title="Charged or summonsed (%)"),
-                     alt.Tooltip("position:N", title="Position")],
-        )
-    )
-    spec = alt.layer(lines, dots).properties(width=WIDTH, height=300)
+    spec = _funnel_spec(
+        curves, points, x=("incidents", "Incidents (log scale)"),
+        y=("rate_pct", "Charged or summonsed (%)"), domain=[int(grid[0]), int(grid[-1])],
+        tooltip=[alt.Tooltip("force:N", title="Force"),
+                 alt.Tooltip("incidents:Q", title="Incidents"),
+                 alt.Tooltip("rate_pct:Q", title="Charged or summonsed (%)"),
+                 alt.Tooltip("position:N", title="Position")])
     alt_text = _funnel_alt_text(table, points, national_rate_pct)
+    return Chart(table["id"], _configure(spec), alt_text)
+
+
+def incidence_funnel(table: dict[str, Any], national_rate: float) -> Chart:
+    """Funnel plot: each force's incidents per constituency against its number of constituencies.
+
+    From the release table "incidents_funnel". Only forces whose incidents are published are
+    plotted; a suppressed force is left out and is not named, even in the alt text. The limits
+    are exact Poisson around the national rate θ0 (incidents per constituency), drawn by
+    `analytics.funnel.funnel_curve` with φ = 1, the same computation its `funnel` uses: the
+    p-quantile of Poisson(θ0·n) from `scipy.stats.poisson.ppf`, smoothed between integers by
+    Spiegelhalter's 2005 interpolation (appendix A.1.1), divided by n. They are drawn over a
+    geometric grid of denominators (a Poisson mean need not be a whole number). The release
+    table does not carry φ, so where the analysis widened the limits for over-dispersion the
+    table's `position` column, not these curves, is the finding; the alt text reports
+    `position`.
+    """
+    points = _incidence_points(table)
+    grid = _incidence_grid([p["constituencies"] for p in points])
+    curves = _incidence_curves(national_rate, grid)
+    spec = _funnel_spec(
+        curves, points, x=("constituencies", "Constituencies (log scale)"),
+        y=("incidents_per_constituency", "Incidents per constituency"),
+        domain=[float(grid[0]), float(grid[-1])],
+        tooltip=[alt.Tooltip("force:N", title="Force"),
+                 alt.Tooltip("incidents:Q", title="Incidents"),
+                 alt.Tooltip("constituencies:Q", title="Constituencies"),
+                 alt.Tooltip("incidents_per_constituency:Q", title="Incidents per constituency"),
+                 alt.Tooltip("position:N", title="Position")])
+    alt_text = _incidence_alt_text(table, points, national_rate)
     return Chart(table["id"], _configure(spec), alt_text)
 
 
@@ -236,6 +243,42 @@ def _trend_alt_text(table: dict[str, Any]) -> str:
     return " ".join(parts)
 
 
+def _funnel_spec(curves: list[dict[str, Any]], points: list[dict[str, Any]],
+                 x: tuple[str, str], y: tuple[str, str], domain: list[float | int],
+                 tooltip: list[alt.Tooltip]) -> alt.LayerChart:
+    """The national rate and limit lines (one dash pattern each) under the forces' points,
+    coloured and shaped by their position, on a log x axis over the grid's range."""
+    (x_field, x_title), (y_field, y_title) = x, y
+    dash_domain = ["National rate", *FUNNEL_LIMITS]
+    lines = (
+        alt.Chart(alt.Data(values=curves))
+        .mark_line(color="#444444", strokeWidth=1.5)
+        .encode(
+            x=alt.X(f"{x_field}:Q", title=x_title, scale=alt.Scale(
+                type="log", domain=domain, nice=False)),
+            y=alt.Y(f"{y_field}:Q", title=y_title),
+            detail="curve:N",
+            strokeDash=alt.StrokeDash("line:N", title="Lines", legend=_STACKED, scale=alt.Scale(
+                domain=dash_domain, range=DASHES[: len(dash_domain)])),
+        )
+    )
+    positions = _positions(points)
+    dots = (
+        alt.Chart(alt.Data(values=points))
+        .mark_point(size=60, filled=True, stroke="#000000", strokeWidth=0.5, opacity=1)
+        .encode(
+            x=f"{x_field}:Q",
+            y=f"{y_field}:Q",
+            color=alt.Color("position:N", title="Force", legend=_STACKED, scale=alt.Scale(
+                domain=positions, range=OKABE_ITO[: len(positions)])),
+            shape=alt.Shape("position:N", title="Force", legend=_STACKED, scale=alt.Scale(
+                domain=positions, range=SHAPES[: len(positions)])),
+            tooltip=tooltip,
+        )
+    )
+    return alt.layer(lines, dots).properties(width=WIDTH, height=300)
+
+
 def _funnel_points(table: dict[str, Any]) -> list[dict[str, Any]]:
     col = {c: table["columns"].index(c) for c in ("force", "incidents", "rate_pct", "position")}
     points = []
@@ -303,6 +346,79 @@ def _funnel_alt_text(table: dict[str, Any], points: list[dict[str, Any]],
     if hidden:
         parts.append(f"{hidden} force{'s are' if hidden != 1 else ' is'} not shown because "
                      "a count was suppressed or there were no incidents.")
+    return " ".join(parts)
+
+
+def _incidence_points(table: dict[str, Any]) -> list[dict[str, Any]]:
+    cols = ("force", "incidents", "constituencies", "incidents_per_constituency", "position")
+    col = {c: table["columns"].index(c) for c in cols}
+    points = []
+    for row in table["rows"]:
+        incidents, n = _number(row[col["incidents"]]), _number(row[col["constituencies"]])
+        per = _number(row[col["incidents_per_constituency"]])
+        if incidents is None or per is None or n is None or n <= 0:
+            continue
+        points.append({"force": str(row[col["force"]]), "incidents": incidents,
+                       "constituencies": n, "incidents_per_constituency": per,
+                       "position": row[col["position"]] or "not assessed"})
+    return points
+
+
+def _incidence_grid(denominators: list[float | int]) -> np.ndarray:
+    """Denominators spaced evenly on the log scale the plot uses, from half the smallest
+    plotted force to a tenth past the largest, rounded to 3 decimals so a plotted curve's
+    x is exactly the denominator its limits were computed at."""
+    low = max(0.5, min(denominators, default=1) / 2)
+    high = max(low * 2, max(denominators, default=80) * 1.1)
+    return np.unique(np.round(np.geomspace(low, high, FUNNEL_GRID_POINTS), 3))
+
+
+def _incidence_curves(national_rate: float, grid: np.ndarray) -> list[dict[str, Any]]:
+    """Long-form rows (constituencies, incidents_per_constituency, line, curve) for the
+    national rate and each limit's lower and upper curve."""
+    limits = funnel_curve(national_rate, 1.0, grid)
+    rows: list[dict[str, Any]] = [
+        {"constituencies": float(n), "incidents_per_constituency": float(national_rate),
+         "line": "National rate", "curve": "national"} for n in (grid[0], grid[-1])
+    ]
+    for label, name in FUNNEL_LIMITS.items():
+        for side in ("low", "high"):
+            rows += [{"constituencies": float(n), "incidents_per_constituency": round(float(v), 6),
+                      "line": label, "curve": f"{name}_{side}"}
+                     for n, v in zip(grid, limits[f"{name}_{side}"], strict=True)]
+    return rows
+
+
+def _per(value: float | int) -> str:
+    return f"{float(value):.2f}"
+
+
+def _incidence_alt_text(table: dict[str, Any], points: list[dict[str, Any]],
+                        national_rate: float) -> str:
+    col = table["columns"].index("incidents")
+    suppressed = sum(1 for row in table["rows"] if row[col] == SUPPRESSED)
+    unavailable = len(table["rows"]) - len(points) - suppressed
+    parts = [
+        "Funnel plot: incidents per constituency, by force, against the number of "
+        "constituencies (log scale).",
+        f"{len(points)} force{'s' if len(points) != 1 else ''} shown; the national rate is "
+        f"{_per(national_rate)} incidents per constituency, with 95% and 99.8% limits that "
+        "narrow as the number of constituencies grows.",
+    ]
+    outside = [p for p in points if p["position"] not in ("within the limits", "not assessed")]
+    if outside:
+        parts.append("Outside the limits: " + "; ".join(
+            f"{p['force']}, {_per(p['incidents_per_constituency'])} per constituency "
+            f"({_count(p['incidents'])} incidents in {_count(p['constituencies'])} "
+            f"constituencies), {p['position']}" for p in outside) + ".")
+    elif points:
+        parts.append("No force is outside the 95% limits.")
+    if suppressed:
+        parts.append(f"{suppressed} force{'s are' if suppressed != 1 else ' is'} not shown "
+                     "because the count was suppressed.")
+    if unavailable:
+        parts.append(f"{unavailable} force{'s are' if unavailable != 1 else ' is'} not shown "
+                     "because the count is not available.")
     return " ".join(parts)
 
 

@@ -1,5 +1,6 @@
 """Charts from release tables: they render, suppressed cells are never zeros or numbers, the
-alt text is written from the published data, and funnel limits are the binomial quantiles."""
+alt text is written from the published data, and funnel limits are the binomial (charge rate)
+and Poisson (incidence) quantiles."""
 
 from __future__ import annotations
 
@@ -9,12 +10,13 @@ from typing import Any
 
 import numpy as np
 import pytest
-from scipy.stats import binom
+from scipy.stats import binom, poisson
 
 from dashboards.charts import (
     OKABE_ITO,
     Chart,
     charge_rate_funnel,
+    incidence_funnel,
     mix_comparison,
     quarterly_trend,
     to_svg,
@@ -75,6 +77,30 @@ def funnel_table() -> dict[str, Any]:
     }
 
 
+NATIONAL_RATE = 1.5
+"""Incidents per constituency, all forces."""
+
+
+def incidence_table() -> dict[str, Any]:
+    return {
+        "id": "incidents_funnel",
+        "title": "Incidents per constituency by force, 12 months to March 2026 (national rate "
+                 "1.50)",
+        "columns": ["force", "incidents", "constituencies", "incidents_per_constituency",
+                    "position"],
+        "count_columns": ["incidents"],
+        "rows": [
+            ["Bedfordshire Police", C, 6, None, None],
+            ["Cambridgeshire Constabulary", 15, 8, 1.88, "above the 95% limit"],
+            ["Dyfed-Powys Police", 0, 4, 0.0, "within the limits"],
+            ["Kent Police", 27, 18, 1.5, "within the limits"],
+            ["Metropolitan Police Service", 180, 75, 2.4, "above the 99.8% limit"],
+            ["Surrey Police", None, 11, None, None],
+            ["Thames Valley Police", 14, 19, 0.74, "below the 95% limit"],
+        ],
+    }
+
+
 def mix_table() -> dict[str, Any]:
     return {
         "id": "channel_mix",
@@ -123,11 +149,13 @@ CASES = [
     (lambda: charge_rate_funnel(funnel_table(), 15.0),
      ["Incidents (log scale)", "Charged or summonsed (%)"]),
     (lambda: mix_comparison(mix_table()), ["Share of incidents (%)", "How the incident was made"]),
+    (lambda: incidence_funnel(incidence_table(), NATIONAL_RATE),
+     ["Constituencies (log scale)", "Incidents per constituency"]),
 ]
+IDS = ["trend", "national", "funnel", "mix", "incidence"]
 
 
-@pytest.mark.parametrize(("build", "axis_titles"), CASES, ids=["trend", "national", "funnel",
-                                                               "mix"])
+@pytest.mark.parametrize(("build", "axis_titles"), CASES, ids=IDS)
 def test_renders_to_svg_with_axis_titles_and_no_title(build, axis_titles) -> None:
     chart = build()
     svg = to_svg(chart)
@@ -140,8 +168,7 @@ def test_renders_to_svg_with_axis_titles_and_no_title(build, axis_titles) -> Non
     assert chart.alt_text
 
 
-@pytest.mark.parametrize("build", [c[0] for c in CASES], ids=["trend", "national", "funnel",
-                                                               "mix"])
+@pytest.mark.parametrize("build", [c[0] for c in CASES], ids=IDS)
 def test_same_input_same_svg(build) -> None:
     assert to_svg(build()) == to_svg(build())
 
@@ -189,7 +216,8 @@ def test_trend_alt_text_quotes_first_last_and_highest_published_values() -> None
 def test_alt_texts_never_quote_a_suppressed_value() -> None:
     texts = [quarterly_trend(trend_table()).alt_text,
              charge_rate_funnel(funnel_table(), 15.0).alt_text,
-             mix_comparison(mix_table()).alt_text]
+             mix_comparison(mix_table()).alt_text,
+             incidence_funnel(incidence_table(), NATIONAL_RATE).alt_text]
     for text in texts:
         assert C not in text
         assert "None" not in text
@@ -197,6 +225,7 @@ def test_alt_texts_never_quote_a_suppressed_value() -> None:
     assert "Kent Police" not in texts[1]
     assert "Letter: this quarter not published, 10% in the previous 4." in texts[2]
     assert "In person" in texts[2] and not has_number(texts[2], 0)
+    assert "Bedfordshire Police" not in texts[3] and not has_number(texts[3], 6)
 
 
 def test_trend_alt_text_names_the_quarter_when_an_end_is_suppressed() -> None:
@@ -280,3 +309,84 @@ def test_mix_omits_suppressed_shares() -> None:
     }
     assert "Email: 50% this quarter, 40% in the previous 4." in chart.alt_text
     assert "Not shown (not published): In person." in chart.alt_text
+
+
+def test_incidence_funnel_plots_only_forces_with_published_incidents() -> None:
+    chart = incidence_funnel(incidence_table(), NATIONAL_RATE)
+    rows = data_rows(chart)
+    forces = {r["force"]: r for r in rows if "force" in r}
+    published = [r for r in incidence_table()["rows"] if isinstance(r[1], int)]
+    assert set(forces) == {r[0] for r in published}
+    for force, incidents, constituencies, per, position in published:
+        assert forces[force] == {"force": force, "incidents": incidents,
+                                 "constituencies": constituencies,
+                                 "incidents_per_constituency": per, "position": position}
+    assert not any(C in r.values() or "Bedfordshire Police" in r.values() for r in rows)
+    assert "Bedfordshire" not in chart.spec.to_json()
+
+
+def test_incidence_funnel_alt_text_from_published_data() -> None:
+    text = incidence_funnel(incidence_table(), NATIONAL_RATE).alt_text
+    assert text.startswith("Funnel plot: incidents per constituency, by force")
+    assert "5 forces shown; the national rate is 1.50 incidents per constituency" in text
+    assert ("Outside the limits: Cambridgeshire Constabulary, 1.88 per constituency "
+            "(15 incidents in 8 constituencies), above the 95% limit; "
+            "Metropolitan Police Service, 2.40 per constituency (180 incidents in 75 "
+            "constituencies), above the 99.8% limit; Thames Valley Police, 0.74 per "
+            "constituency (14 incidents in 19 constituencies), below the 95% limit.") in text
+    assert "Kent Police" not in text and "Dyfed-Powys" not in text
+    assert "1 force is not shown because the count was suppressed." in text
+    assert "1 force is not shown because the count is not available." in text
+    assert "Surrey Police" not in text
+
+
+def test_incidence_funnel_alt_text_when_every_force_is_within_or_suppressed() -> None:
+    table = incidence_table()
+    table["rows"] = [r for r in table["rows"] if r[4] in ("within the limits", None)]
+    table["rows"].append(["Essex Police", C, 18, None, None])
+    text = incidence_funnel(table, NATIONAL_RATE).alt_text
+    assert "2 forces shown" in text
+    assert "No force is outside the 95% limits." in text
+    assert "2 forces are not shown because the count was suppressed." in text
+    assert "Essex" not in text and "Bedfordshire" not in text
+
+
+def incidence_curves(national: float) -> dict[str, dict[float, float]]:
+    rows = data_rows(incidence_funnel(incidence_table(), national))
+    curves: dict[str, dict[float, float]] = {}
+    for r in rows:
+        if "curve" in r:
+            curves.setdefault(r["curve"], {})[r["constituencies"]] = r["incidents_per_constituency"]
+    return curves
+
+
+def test_incidence_funnel_grid_covers_the_forces_and_limits_narrow() -> None:
+    curves = incidence_curves(NATIONAL_RATE)
+    grid = sorted(curves["limit95_high"])
+    assert grid[0] <= 4 / 2 and grid[-1] >= 75
+    assert set(curves["national"].values()) == {NATIONAL_RATE}
+    for name in ("limit95", "limit998"):
+        low, high = curves[f"{name}_low"], curves[f"{name}_high"]
+        assert all(low[n] <= NATIONAL_RATE <= high[n] for n in grid)
+        assert high[grid[-1]] - low[grid[-1]] < high[grid[0]] - low[grid[0]]
+    assert all(curves["limit998_high"][n] >= curves["limit95_high"][n] for n in grid)
+
+
+@pytest.mark.parametrize("national", [NATIONAL_RATE, 0.3])
+def test_incidence_funnel_limits_are_poisson_quantiles(national: float) -> None:
+    """Independently of analytics.funnel: y_p = poisson.ppf(p, θ0·n); the drawn limit times n
+    lies between y_p − 1 and y_p, at y_p − α (Spiegelhalter 2005, appendix A.1.1), floored
+    at 0."""
+    curves = incidence_curves(national)
+    grid = sorted(curves["limit95_high"])
+    for n in (grid[len(grid) // 4], grid[-1]):
+        mean = national * n
+        for name, side, p in (("limit95", "low", 0.025), ("limit95", "high", 0.975),
+                              ("limit998", "low", 0.001), ("limit998", "high", 0.999)):
+            y_p = poisson.ppf(p, mean)
+            drawn = curves[f"{name}_{side}"][n] * n
+            assert y_p - 1 - 1e-6 <= drawn <= y_p + 1e-6, (name, side, n)
+            at, below = poisson.cdf(y_p, mean), poisson.cdf(y_p - 1, mean)
+            expected = max(y_p - (at - p) / (at - below), 0.0)
+            assert drawn == pytest.approx(expected, abs=1e-5 * n)
+    assert np.isfinite([v for c in curves.values() for v in c.values()]).all()
