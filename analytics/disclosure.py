@@ -45,7 +45,7 @@ from __future__ import annotations
 
 import math
 from collections import deque
-from collections.abc import Hashable, Mapping, Sequence
+from collections.abc import Collection, Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import Enum
 from numbers import Integral
@@ -377,7 +377,8 @@ def _safe(interval: tuple[float, float] | None) -> bool:
 
 
 def protect(
-    values: Mapping[K, int | str], relations: Sequence[Relation] = ()
+    values: Mapping[K, int | str], relations: Sequence[Relation] = (),
+    keep: Collection[K] = (),
 ) -> dict[K, Published]:
     """Publish a whole release's counts: primary suppression, rounding, then audit-driven
     secondary suppression so that no suppressed cell can be worked out from the rest.
@@ -399,6 +400,9 @@ def protect(
     key that comes first in `values`, so the result is deterministic. Suppressing a cell
     only widens the attacker's feasible set, so cells found safe stay safe and each cell
     needs auditing only until it is safe.
+
+    `keep` names cells a release cannot do without (a headline total): they are chosen for
+    secondary suppression only when no other cell would protect the primary one.
 
     Values that arrive already published (SUPPRESSED, or a multiple of 5 outside 1..7) pass
     through unchanged and an incoming SUPPRESSED is not re-audited (it may be primary or
@@ -447,7 +451,8 @@ def protect(
 
     for component in _components(len(keys), coded):
         if any(kinds[c] is _Kind.PRIMARY for c in component[0]):
-            _secure(component[0], component[1], kinds, published)
+            _secure(component[0], component[1], kinds, published,
+                    {index[k] for k in keep if k in index})
     return {key: published[i] for i, key in enumerate(keys)}
 
 
@@ -512,6 +517,7 @@ def _secure(
     relations: list[tuple[int, tuple[int, ...]]],
     kinds: list[_Kind],
     published: list[Published],
+    keep: set[int] | None = None,
 ) -> None:
     """Secondary suppression within one component, in place on `kinds` and `published`.
 
@@ -556,7 +562,9 @@ def _secure(
                     w_exact[i] = lp.interval(i, widest, w_hull)
                 if g_exact == w_exact[i]:
                     break
-            chosen = _next_to_suppress(cell, relations, kinds, published)
+            chosen = _next_to_suppress(cell, relations, kinds, published, keep or set())
+            if chosen is None and keep:
+                chosen = _next_to_suppress(cell, relations, kinds, published, set())
             if chosen is None:  # pragma: no cover - G equals W once all are suppressed
                 raise RuntimeError(f"protect: no cell left to suppress around cell {cell}")
             kinds[chosen] = _Kind.SECONDARY
@@ -569,10 +577,11 @@ def _next_to_suppress(
     relations: list[tuple[int, tuple[int, ...]]],
     kinds: list[_Kind],
     published: list[Published],
+    keep: set[int],
 ) -> int | None:
-    """The cell to suppress next for `cell`: the smallest published non-zero part of the
-    relations it belongs to, else the smallest such total, else the same one ring of
-    relations further out (breadth first). Ties go to the lower key index."""
+    """The cell to suppress next for `cell` (never one in `keep`): the smallest published
+    non-zero part of the relations it belongs to, else the smallest such total, else the same
+    one ring of relations further out (breadth first). Ties go to the lower key index."""
     member: dict[int, list[int]] = {}
     for r, (total, parts) in enumerate(relations):
         for c in (total, *parts):
@@ -587,7 +596,8 @@ def _next_to_suppress(
         seen_relations.update(level)
 
         def smallest(candidates: set[int]) -> int | None:
-            usable = [c for c in candidates if c != cell and kinds[c] is _Kind.ROUNDED]
+            usable = [c for c in candidates
+                      if c != cell and kinds[c] is _Kind.ROUNDED and c not in keep]
             if not usable:
                 return None
             return min(usable, key=lambda c: (published[c], c))

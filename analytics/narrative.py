@@ -179,13 +179,13 @@ def where_sentence_part(parts: Mapping[str, tuple[int | str, int | str]],
 
 def share_sentence(subject: str, share_pct: float | str | None,
                    previous_pct: float | str | None, diff_pp: Interval,
-                   comparison: str) -> str:
+                   comparison: str, label: str = "This share") -> str:
     """"23% of incidents in the quarter were against the most-targeted 10% of victims, up
     from 15% over the previous 4 quarters (a rise of 8 percentage points, 95% CI 2 to 14)."
     `subject` completes "23% of ..."; shares are percentages computed from published counts,
-    and a suppressed one is not quoted."""
+    and a suppressed one is not quoted (`label` names the share instead)."""
     if not isinstance(share_pct, (int, float)):
-        return f"The share of {subject} is not published: too few incidents."
+        return f"{label} is not published for the quarter: too few incidents."
     now = percent(float(share_pct))
     if not isinstance(previous_pct, (int, float)):
         return f"{now} of {subject}; no comparison is published."

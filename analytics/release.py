@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -37,6 +38,7 @@ from analytics.release_cells import (
     CellBook,
     Key,
     alarm_cells,
+    campaign_cells,
     cross_family_relations,
     hate_cells,
     km_cells,
@@ -46,6 +48,7 @@ from analytics.release_cells import (
     repeat_victim_cells,
     series_cells,
     social_media_cells,
+    source_file_cells,
     term_cells,
 )
 from analytics.trends import exact_rate_ratio
@@ -131,6 +134,7 @@ class StoredRun:
 # --- edges: reading a stored run -------------------------------------------------------------
 
 RELEASE_TABLES = ("quarter_count", "exceedance", "trend", "funnel", "series", "repeat_victim",
+                  "campaign_rate_ratio",
                   "channel_shift", "emerging_term", "hate_share", "social_media", "outcome",
                   "charge_rate", "time_to_outcome")
 
@@ -163,6 +167,7 @@ def load_run(engine: Engine, quarter: dt.date, run_id: int | None = None) -> Sto
                 select(table).where(table.c.run_id == chosen[0]), conn,
                 infer_schema_length=None)
         tables["series_activity"] = _series_activity(conn, chosen[0], quarter)
+        tables["source_file"] = _source_files(conn)
         forces = pl.read_database(select(schema.ref_force), conn)
     return StoredRun(chosen[0], chosen[1], chosen[2], tables, forces)
 
@@ -177,6 +182,27 @@ def _series_activity(conn: Any, run_id: int, quarter: dt.date) -> pl.DataFrame:
              .join(incident, incident.c.incident_id == member.c.incident_id)
              .where(member.c.run_id == run_id))
     return pl.read_database(query, conn, schema_overrides={"reported_date": pl.Date})
+
+
+def _source_files(conn: Any) -> pl.DataFrame:
+    """What each force has sent: files, rows and their fate, and its latest reported date."""
+    from sqlalchemy import func
+
+    from etl import schema
+
+    f, i = schema.raw_source_file, schema.core_incident
+    files = pl.read_database(
+        select(f.c.force_id, func.count().label("file_count"),
+               func.sum(f.c.read_count).label("read_count"),
+               func.sum(f.c.loaded_count).label("loaded_count"),
+               func.sum(f.c.duplicate_count).label("duplicate_count"),
+               func.sum(f.c.rejected_count).label("rejected_count"))
+        .where(f.c.kind == "force_return").group_by(f.c.force_id), conn)
+    latest = pl.read_database(
+        select(i.c.force_id, func.max(i.c.reported_date).label("latest_date"))
+        .group_by(i.c.force_id), conn, schema_overrides={"latest_date": pl.Date})
+    return files.with_columns(pl.col(c).cast(pl.Int64) for c in files.columns[1:]).join(
+        latest, on="force_id", how="full", coalesce=True)
 
 
 # --- the cells of a quarter, protected once -------------------------------------------------
@@ -196,6 +222,8 @@ def cell_book(run: StoredRun) -> CellBook:
     km_cells(book, t["time_to_outcome"], forces)
     series_cells(book, active_series(run))
     alarm_cells(book, alarm_months(run), quarter)
+    campaign_cells(book, t["campaign_rate_ratio"], forces)
+    source_file_cells(book, t["source_file"])
     cross_family_relations(book, quarter)
     return book
 
@@ -427,7 +455,36 @@ def trends_section(v: _View, audience: str) -> Section:
           round(r["expected_count"], 1) if r["expected_count"] is not None else None,
           round(r["upperbound_count"], 1) if r["upperbound_count"] is not None else None]
          for r in alarms.iter_rows(named=True)]))
+    tables.append(_incidence_funnel(v, audience))
     return Section("trends", "National and regional trends", text, tables)
+
+
+def _incidence_funnel(v: _View, audience: str) -> ReleaseTable:
+    """Incidents per constituency by force over the 12 months, against the national rate
+    (Spiegelhalter 2005 funnel; positions from the run's funnel, shown only where the force's
+    count is published and the funnel's window is the release's)."""
+    funnel = v.run.tables["funnel"].filter(pl.col("denominator_kind") == "constituency")
+    if audience != NATIONAL:
+        funnel = funnel.filter(pl.col("force_id") == audience[6:])
+    same_window = funnel.height > 0 and funnel["last_period"][0] == add_months(v.quarter, 2)
+    rows = []
+    for r in funnel.sort("force_id").iter_rows(named=True):
+        count = v.get(("out", "force", r["force_id"], "total")) if same_window else None
+        rate = None if not isinstance(count, int) else round(count / r["denominator"], 2)
+        position = None
+        if isinstance(count, int) and r["is_outside95"] is not None:
+            side = "above" if (r["z_score"] or 0) > 0 else "below"
+            position = (f"{side} the 99.8% limit" if r["is_outside998"] else
+                        f"{side} the 95% limit" if r["is_outside95"] else "within the limits")
+        rows.append([v.label("force", r["force_id"]), count, int(r["denominator"]), rate,
+                     position])
+    national = funnel["national_rate"][0] if funnel.height else None
+    return ReleaseTable(
+        "incidents_funnel", "Incidents per constituency by force, 12 months to "
+        f"{quarter_end(v.quarter):%B %Y} (national rate "
+        f"{'not available' if national is None else f'{national:.2f}'})",
+        ["force", "incidents", "constituencies", "incidents_per_constituency", "position"],
+        ["incidents"], rows)
 
 
 def _what(dimension: str, category: str) -> str:
@@ -455,7 +512,8 @@ def intelligence_section(v: _View, audience: str) -> Section:
             text.append(say.share_sentence(
                 f"incidents{where} in the quarter were against the most-targeted 10% of "
                 "victims", _pct(top, den), _pct(ptop, pden),
-                _share_diff(top, den, ptop, pden), PREVIOUS))
+                _share_diff(top, den, ptop, pden), PREVIOUS,
+                "The share of incidents against the most-targeted 10% of victims"))
             repeat = v.get(("rv", lv, u, "current", "repeat_victim_count"))
             victims = v.get(("rv", lv, u, "current", "victim_count"))
             text.append(f"{say.capital(say.number(repeat))} of {say.number(victims)} victims "
@@ -519,7 +577,8 @@ def intelligence_section(v: _View, audience: str) -> Section:
         if strand == "any":
             text.append(say.share_sentence(
                 "incidents in the quarter were hate-related", _pct(cur, den), _pct(prev, pden),
-                _share_diff(cur, den, prev, pden), PREVIOUS))
+                _share_diff(cur, den, prev, pden), PREVIOUS,
+                "The share of hate-related incidents"))
     tables.append(ReleaseTable(
         "hate_share", f"Hate-related incidents by strand, {v.label(*areas[0])}",
         ["strand", "quarter", "quarter_pct", "previous_4_quarters", "previous_4_quarters_pct"],
@@ -661,14 +720,35 @@ def investigation_section(v: _View, audience: str) -> Section:
     return Section("investigation", "Investigation and outcomes", text, tables)
 
 
+_KEYS = re.compile(r"^(\d+) shared suspect keys?")
+_PHRASE = re.compile(r"; phrase '.*' in (\d+) of (\d+) \(")
+
+
+def public_reason(reason: str) -> str:
+    """Why a series is linked, in words a release may carry: the kinds of evidence only,
+    read from the stored reason by fixed patterns, never a quoted phrase, key or name."""
+    parts = []
+    keys = _KEYS.match(reason)
+    if keys and int(keys[1]) > 0:
+        parts.append("shared suspect identifiers")
+    phrase = _PHRASE.search(reason)
+    if phrase:
+        share = int(phrase[1]) / max(int(phrase[2]), 1)
+        parts.append("the same wording in most of its messages" if share >= 0.5
+                     else "the same wording in some of its messages")
+    return "; ".join(parts) or "similar incidents close in time"
+
+
 def series_section(v: _View, audience: str) -> Section:
-    active = active_series(v.run)
+    active = active_series(v.run).join(v.run.tables["series"].select("series_id", "reason"),
+                                       on="series_id", how="left")
     if audience != NATIONAL:
         force = audience.split(":", 1)[1]
         active = active.filter(pl.col("forces").list.contains(force))
     rows = [[f"Series {r['label']}", v.get(("series", r["series_id"])), r["force_count"],
              say.CHANNEL_LABELS.get(r["channel"], r["channel"]), f"{r['first_date']:%Y-%m}",
-             f"{r['last_date']:%Y-%m}"] for r in active.iter_rows(named=True)]
+             f"{r['last_date']:%Y-%m}", public_reason(r["reason"] or "")]
+            for r in active.iter_rows(named=True)]
     n = active.height
     where = "" if audience == NATIONAL else f" involving {v.label('force', audience[6:])}"
     text = [f"{n:,} linked series{where} that crossed force boundaries had incidents in the "
@@ -681,8 +761,116 @@ def series_section(v: _View, audience: str) -> Section:
                     "before any action.")
     return Section("series", "Cross-border series", text, [ReleaseTable(
         "series", "Cross-border series with incidents in the quarter",
-        ["series", "incidents", "forces", "main_channel", "first_month", "last_month"],
+        ["series", "incidents", "forces", "main_channel", "first_month", "last_month",
+         "linked_by"],
         ["incidents"], rows)])
+
+
+LATEST_NEXT_ELECTION = "August 2029"
+"""Parliament first met on 9 July 2024 and dissolves 5 years later at the latest
+(Dissolution and Calling of Parliament Act 2022), polling 25 working days after."""
+
+
+def campaign_section(v: _View, audience: str) -> Section:
+    """Campaign-period risk: the rate of incidents per day inside general-election campaigns
+    against outside them, since 2016, and whether a campaign falls in or near the quarter."""
+    from analytics.campaigns import campaign_windows
+
+    start, end = v.quarter, quarter_end(v.quarter)
+    horizon = quarter_end(add_quarters(v.quarter, 2))
+    windows = campaign_windows()
+    text = []
+    touching = windows.filter((pl.col("end_date") >= start) & (pl.col("start_date") <= horizon))
+    for w in touching.iter_rows(named=True):
+        when = "during the quarter" if w["start_date"] <= end else "in the next 2 quarters"
+        text.append(f"The {w['election_year']} general election campaign ran {when}, from "
+                    f"{w['start_date']:%d %B %Y} to polling day on {w['end_date']:%d %B %Y}.")
+    if touching.is_empty():
+        text.append("No general election campaign fell in the quarter or the 2 quarters after "
+                    f"it; the next general election must be held by {LATEST_NEXT_ELECTION}.")
+    camp = v.run.tables["campaign_rate_ratio"]
+    rows = []
+    for r in camp.sort(pl.col("level") != "national", "unit").iter_rows(named=True):
+        if audience != NATIONAL and r["level"] == "region" and r["unit"] != v.region_of.get(
+                audience[6:]):
+            continue
+        inside = v.get(("camp", r["level"], r["unit"], "in"))
+        other = v.get(("camp", r["level"], r["unit"], "other"))
+        ratio = Interval(None, None, None)
+        if isinstance(inside, int) and isinstance(other, int) and other and r["in_campaign_days"]:
+            rr = exact_rate_ratio(inside, r["in_campaign_days"], other, r["other_days"])
+            ratio = Interval(rr["rate_ratio"], rr["ci_low"], rr["ci_high"])
+        label = NATION_LABEL if r["level"] == "national" else r["unit"]
+        rows.append([label, inside, r["in_campaign_days"], other, r["other_days"],
+                     None if ratio.estimate is None else round(ratio.estimate, 2),
+                     None if ratio.low is None else round(ratio.low, 2),
+                     None if ratio.high is None else round(ratio.high, 2)])
+        if r["level"] == "national" and ratio.estimate is not None:
+            direction = say.ratio_direction(ratio)
+            if direction == "up":
+                text.append(f"Across all forces, incidents were reported {ratio.estimate:.1f} "
+                            f"times as often per day during campaigns as outside them (95% CI "
+                            f"{ratio.low:.1f} to {ratio.high:.1f}): plan for more reports, and "
+                            "more first-time victims among candidates, when one is called.")
+            else:
+                text.append("Across all forces, the rate of incidents per day during campaigns "
+                            "was not clearly different from the rate outside them (95% CI "
+                            f"{ratio.low:.1f} to {ratio.high:.1f}).")
+    return Section("campaigns", "General election campaigns", text, [ReleaseTable(
+        "campaign_rates", "Incidents per day during general election campaigns since 2016, "
+        "against other days", ["area", "incidents_in_campaigns", "campaign_days",
+                               "incidents_other_days", "other_days", "rate_ratio",
+                               "ci_low", "ci_high"],
+        ["incidents_in_campaigns", "incidents_other_days"], rows)])
+
+
+def data_quality_section(v: _View, audience: str, suppressed: tuple[int, int]) -> Section:
+    """What each force sent and what became of it, late or missing returns, and how much of
+    this report disclosure control hides."""
+    files = v.run.tables["source_file"]
+    forces = sorted(v.force_names) if audience == NATIONAL else [audience[6:]]
+    rows, late = [], []
+    for force in forces:
+        row = files.filter(pl.col("force_id") == force)
+        got = row.height > 0 and row["read_count"][0] is not None
+        latest = row["latest_date"][0] if row.height else None
+        note = None
+        if not got:
+            note = "no return received"
+        elif latest is None or latest < v.quarter:
+            note = "nothing reported in the quarter"
+            late.append(v.label("force", force))
+        rows.append([v.label("force", force), row["file_count"][0] if got else 0,
+                     *[v.get(("file", force, m)) for m in (
+                         "read_count", "loaded_count", "duplicate_count", "rejected_count")],
+                     None if latest is None else f"{latest:%Y-%m}", note])
+    if audience == NATIONAL:
+        rows.append(["All forces", int(files["file_count"].fill_null(0).sum()),
+                     *[v.get(("file", "all", m)) for m in (
+                         "read_count", "loaded_count", "duplicate_count", "rejected_count")],
+                     None, None])
+    hidden, total = suppressed
+    text = [
+        "Each row a force sends is loaded, recognised as a duplicate (the same crime sent "
+        "twice, or recorded by two forces) or rejected with its reason; nothing is dropped.",
+        f"{hidden:,} of the {total:,} counts in this report are shown as [c]: counts of 1 to "
+        "7, and counts that would let one be worked out.",
+    ]
+    if late:
+        text.append(f"{len(late):,} forces reported nothing for the quarter: "
+                    f"{', '.join(late[:8])}{' and others' if len(late) > 8 else ''}. A force "
+                    "with no crimes against MPs in a quarter is possible; a late return is "
+                    "more likely when the force usually reports some.")
+    return Section("data_quality", "Data quality", text, [ReleaseTable(
+        "returns", "Force returns received (all periods)",
+        ["force", "files", "rows_read", "loaded", "duplicates", "rejected", "latest_month",
+         "note"], ["rows_read", "loaded", "duplicates", "rejected"], rows)])
+
+
+def _suppression_count(sections: list[Section]) -> tuple[int, int]:
+    values = [row[t.columns.index(c)] for s in sections for t in s.tables
+              for c in t.count_columns for row in t.rows]
+    return sum(1 for x in values if x == "[c]"), sum(1 for x in values if x is not None)
 
 
 def build_releases(run: StoredRun, audiences: list[str]) -> dict[str, Release]:
@@ -706,6 +894,8 @@ def build_releases(run: StoredRun, audiences: list[str]) -> dict[str, Release]:
             sections.append(series_section(view, audience))
             sections[-1].id, sections[-1].title = "force_series", \
                 f"Cross-border series involving {view.label('force', audience[6:])}"
+        sections.append(campaign_section(view, audience))
+        sections.append(data_quality_section(view, audience, _suppression_count(sections)))
         out[audience] = Release(quarter_label(run.quarter), audience, run.run_id, sections)
     return out
 

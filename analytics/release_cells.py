@@ -76,7 +76,12 @@ class CellBook:
             self.relate(key("region", region), [key("force", f) for f in members])
 
     def protect(self) -> dict[Key, Published]:
-        return protect(self.values, self.relations)
+        """Published values; the national headline counts are kept published unless nothing
+        else can protect a small count (`disclosure.protect`'s `keep`)."""
+        keep = {k for k in self.values if k[:3] in (("q", "national", "all"),
+                                                    ("p4", "national", "all"))
+                and k[3] == "all"} | {("out", "national", "all", "total")}
+        return protect(self.values, self.relations, keep=keep)
 
 
 def quarter_cells(book: CellBook, counts: pl.DataFrame, forces: pl.DataFrame,
@@ -286,3 +291,31 @@ def cross_family_relations(book: CellBook, quarter: dt.date) -> None:
     for key in [k for k in book.values if k[0] == "sm" and k[4] == "report_count"]:
         _, level, unit, platform, _ = key
         book.relate(("plat", level, unit, platform, "current"), [key])
+
+
+def campaign_cells(book: CellBook, campaigns: pl.DataFrame, forces: pl.DataFrame) -> None:
+    """Incidents reported inside and outside general-election campaigns, since 2016."""
+    for row in campaigns.iter_rows(named=True):
+        for side, column in (("in", "in_campaign_count"), ("other", "other_count")):
+            if row[column] is not None:
+                book.add(("camp", row["level"], row["unit"], side), row[column])
+    for side in ("in", "other"):
+        regions = forces["police_region"].unique().sort().to_list()
+        book.relate(("camp", "national", "national", side),
+                    [("camp", "region", r, side) for r in regions])
+
+
+FILE_MEASURES = ("read_count", "loaded_count", "duplicate_count", "rejected_count")
+
+
+def source_file_cells(book: CellBook, files: pl.DataFrame) -> None:
+    """Rows each force sent and what became of them (read = loaded + duplicate + rejected)."""
+    sent = files.filter(pl.col("read_count").is_not_null())
+    for row in sent.iter_rows(named=True):
+        for m in FILE_MEASURES:
+            book.add(("file", row["force_id"], m), row[m])
+        book.relate(("file", row["force_id"], "read_count"),
+                    [("file", row["force_id"], m) for m in FILE_MEASURES[1:]])
+    for m in FILE_MEASURES:
+        book.add(("file", "all", m), int(sent[m].sum()))
+        book.relate(("file", "all", m), [("file", f, m) for f in sent["force_id"]])

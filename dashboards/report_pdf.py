@@ -10,6 +10,7 @@ advice for forces is Markdown kept in `dashboards/advice/`, dated in its first l
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -89,10 +90,16 @@ def report_charts(release: dict[str, Any]) -> dict[str, ChartMaker]:
         return None if national_rate is None else svg(
             charts.charge_rate_funnel(table, national_rate))
 
+    def incidence(table: dict[str, Any]) -> tuple[str, str] | None:
+        found = re.search(r"national rate ([\d.]+)", table["title"])
+        return None if found is None else svg(
+            charts.incidence_funnel(table, float(found[1])))
+
     trend: ChartMaker = lambda t: svg(charts.quarterly_trend(t))  # noqa: E731
     mix: ChartMaker = lambda t: svg(charts.mix_comparison(t))  # noqa: E731
     return {"incidents_by_quarter": trend, "force_incidents_by_quarter": trend,
-            "channel_mix": mix, "platform_mix": mix, "charge_rate_funnel": funnel}
+            "channel_mix": mix, "platform_mix": mix, "charge_rate_funnel": funnel,
+            "incidents_funnel": incidence}
 
 
 def render_html(release: dict[str, Any], charts: dict[str, ChartMaker] | None = None,

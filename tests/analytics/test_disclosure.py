@@ -191,6 +191,14 @@ def test_suppressing_the_part_is_enough() -> None:
     assert out == {"A": C, "B": C, "T": 15}
 
 
+def test_kept_cells_are_suppressed_only_as_a_last_resort() -> None:
+    # As above, but B is a headline: T goes instead (T >= 8 and B in [11, 15] give A in
+    # [1, 7]). When T is kept too, nothing else can protect A, so B is suppressed after all.
+    values = {"A": 2, "B": 13, "T": 15}
+    assert protect(values, [R("T", "A", "B")], keep={"B"}) == {"A": C, "B": 15, "T": C}
+    assert protect(values, [R("T", "A", "B")], keep={"B", "T"}) == {"A": C, "B": C, "T": 15}
+
+
 def test_a_true_zero_is_never_suppressed() -> None:
     # As test_part_then_total_suppressed, with a zero part that is exact and hides nothing.
     out = protect({"A": 3, "Z": 0, "B": 9, "T": 12}, [R("T", "A", "Z", "B")])

@@ -273,3 +273,37 @@ def test_no_suppressed_cell_of_a_real_quarter_is_recoverable(warehouse: Engine) 
                 assert (low, high) == widest[key], (key, low, high)
         checked += len(intervals)
     assert checked == 40
+
+
+@pytest.mark.parametrize(("reason", "expected"), [
+    ("4 shared suspect keys; phrase 'You WILL pay, Jane Doe' in 17 of 51 (quoted phrases 77% "
+     "alike on average); social_media in 48 of 51; 14 victims in 3 forces over 120 days",
+     "shared suspect identifiers; the same wording in some of its messages"),
+    ("1 shared suspect key; phrase 'x' in 12 of 12 (quoted phrases 100% alike on average); "
+     "email in 9 of 12; 9 victims in 8 forces over 154 days",
+     "shared suspect identifiers; the same wording in most of its messages"),
+    ("0 shared suspect keys; email in 3 of 3; 3 victims in 2 forces over 9 days",
+     "similar incidents close in time"),
+])
+def test_series_reasons_keep_the_kind_of_evidence_never_its_text(reason: str,
+                                                                 expected: str) -> None:
+    from analytics.release import public_reason
+
+    assert public_reason(reason) == expected
+
+
+def test_campaign_and_data_quality_sections(releases: dict[str, Release]) -> None:
+    body = releases[NATIONAL].as_dict()
+    ids = [s["id"] for s in body["sections"]]
+    assert ids == ["summary", "trends", "intelligence", "investigation", "series", "campaigns",
+                   "data_quality"]
+    quality = body["sections"][-1]
+    returns = quality["tables"][0]
+    assert len(returns["rows"]) == 47
+    hidden, total = (int(x.replace(",", "")) for x in re.findall(
+        r"([\d,]+) of the ([\d,]+) counts", quality["narrative"][1])[0])
+    counts = [v for s in body["sections"][:-1] for v in _published_counts({"sections": [s]})
+              if v is not None]
+    assert (hidden, total) == (counts.count("[c]"), len(counts))
+    campaigns = body["sections"][-2]
+    assert campaigns["tables"][0]["rows"][0][0] == "All forces"

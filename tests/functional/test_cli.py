@@ -199,6 +199,9 @@ def test_report_writes_the_national_and_every_force_release(
     assert kent["audience"] == "force:kent"
     assert json.loads((folder / "national.json").read_text())["sections"] == body["sections"]
 
+    if "sqlite" in warehouse_url:
+        _check_pdfs(tmp_path, warehouse_url, out, body)
+
     for args, code in ((["--quarter", "2025Q5"], 2), (["--quarter", "2025Q2", "--force",
                                                         "atlantis"], 1),
                        (["--quarter", "2024Q4"], 1), (["--quarter", "2025Q2", "--format",
@@ -206,3 +209,38 @@ def test_report_writes_the_national_and_every_force_release(
         bad = runner.invoke(app, ["report", *args, "--db", warehouse_url, "--out",
                                   str(tmp_path / "x.json")])
         assert bad.exit_code == code, (args, bad.output)
+
+
+def _check_pdfs(tmp_path: Path, warehouse_url: str, extracts: Path, national: dict) -> None:  # type: ignore[type-arg]
+    """Every report as a PDF: tagged, titled, English; the national one prints its release's
+    section titles and count cells; no planted personal value in any of them."""
+    import csv
+    import re
+
+    from pypdf import PdfReader
+
+    from dashboards.report_pdf import cell_text
+
+    folder = tmp_path / "pdf"
+    result = runner.invoke(app, ["report", "--quarter", "2025Q2", "--all", "--db",
+                                 warehouse_url, "--format", "pdf", "--out", str(folder)])
+    assert result.exit_code == 0, result.output
+    pdfs = sorted(folder.glob("*.pdf"))
+    assert len(pdfs) == 47
+    with (extracts / "truth" / "pii.csv").open(encoding="utf-8") as fh:
+        pii = {r["value"].lower() for r in csv.DictReader(fh) if len(r["value"]) >= 5}
+    for path in pdfs:
+        reader = PdfReader(path)
+        root = reader.trailer["/Root"]
+        assert bool(root["/MarkInfo"]["/Marked"]) and "/StructTreeRoot" in root
+        assert root["/Lang"] == "en-GB"
+        text = re.sub(r"\s+", " ", " ".join(p.extract_text() for p in reader.pages))
+        assert [v for v in pii if v in text.lower()] == [], path.name
+        if path.name == "national.pdf":
+            for section in national["sections"]:
+                assert section["title"] in text
+                for table in section["tables"]:
+                    for column in table["count_columns"]:
+                        i = table["columns"].index(column)
+                        for row in table["rows"]:
+                            assert cell_text(row[i]) in text, (table["id"], row)
