@@ -47,6 +47,7 @@ class CellBook:
     values: dict[Key, int] = field(default_factory=dict)
     relations: list[Relation] = field(default_factory=list)
     mismatches: list[Key] = field(default_factory=list)
+    aliases: dict[Key, Key] = field(default_factory=dict)
 
     def add(self, key: Key, value: int) -> None:
         """Record a count; the same quantity reached from two tables must agree."""
@@ -75,13 +76,37 @@ class CellBook:
         for region, members in regions.iter_rows():
             self.relate(key("region", region), [key("force", f) for f in members])
 
+    def merge(self, alias: Key, target: Key) -> None:
+        """`alias` is the same quantity as `target` (checked): one cell, shown twice.
+
+        Two cells that are always equal but audited apart would each need suppressing
+        whenever the other is, so they are audited as one and published alike."""
+        if self.values[alias] != self.values[target]:
+            raise ValueError(f"cells {alias!r} and {target!r} differ: not one quantity")
+        del self.values[alias]
+        self.aliases[alias] = target
+
+    def audited_relations(self) -> list[Relation]:
+        """The relations with merged cells replaced by their target, without repeats."""
+        seen: set[tuple[Key, tuple[Key, ...]]] = set()
+        out = []
+        for rel in self.relations:
+            total = self.aliases.get(rel.total, rel.total)
+            parts = tuple(self.aliases.get(p, p) for p in rel.parts)
+            if parts == (total,) or (total, parts) in seen:
+                continue
+            seen.add((total, parts))
+            out.append(Relation(total, parts))
+        return out
+
     def protect(self) -> dict[Key, Published]:
-        """Published values; the national headline counts are kept published unless nothing
-        else can protect a small count (`disclosure.protect`'s `keep`)."""
+        """Published values (merged cells included); the national headline counts are kept
+        published unless nothing else can protect a small count (`protect`'s `keep`)."""
         keep = {k for k in self.values if k[:3] in (("q", "national", "all"),
                                                     ("p4", "national", "all"))
                 and k[3] == "all"} | {("out", "national", "all", "total")}
-        return protect(self.values, self.relations, keep=keep)
+        published = protect(self.values, self.audited_relations(), keep=keep)
+        return published | {a: published[t] for a, t in self.aliases.items()}
 
 
 def quarter_cells(book: CellBook, counts: pl.DataFrame, forces: pl.DataFrame,
@@ -284,7 +309,13 @@ def cross_family_relations(book: CellBook, quarter: dt.date) -> None:
         _, level, unit, side, _ = key
         period = quarter if side == "current" else side
         total = ("q", level, unit, "all", "all", period)
-        if side != "previous" and total in book.values:
+        if side == "previous":
+            total = ("p4", level, unit, "all", "all")
+        if total not in book.values:
+            continue
+        if book.values[total] == book.values[key]:
+            book.merge(key, total)
+        else:
             hidden = ("novictim", level, unit, period)
             book.add(hidden, book.values[total] - book.values[key])
             book.relate(total, [key, hidden])
