@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 SAMPLE := data/sample
 DB ?= sqlite:///data/plait.db
 
-.PHONY: run test bench-ingest bench-exceedance bench-link bench-analyse clean
+.PHONY: run test bench-ingest bench-exceedance bench-link bench-analyse bench-report clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -20,6 +20,7 @@ run: $(STAMP)
 	$(BIN)/plait ingest $(SAMPLE) --db $(DB) --report $(SAMPLE)/reconciliation.json
 	$(BIN)/plait analyse --db $(DB)
 	$(BIN)/plait report --quarter 2026Q3 --all --db $(DB) --format json --out data/reports
+	$(BIN)/plait report --quarter 2026Q3 --db $(DB) --format pdf --out data/reports/national.pdf
 
 test: $(STAMP)
 	$(BIN)/ruff check .
@@ -38,6 +39,9 @@ bench-link: $(STAMP)
 
 bench-analyse: $(STAMP)
 	$(BIN)/python benchmarks/analyse/run.py
+
+bench-report: $(STAMP)
+	$(BIN)/python benchmarks/report/run.py
 
 clean:
 	rm -rf $(VENV) data/plait.db $(SAMPLE) data/reports

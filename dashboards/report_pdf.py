@@ -71,12 +71,20 @@ def advice_sections() -> list[dict[str, Any]]:
 ChartMaker = Callable[[dict[str, Any]], tuple[str, str] | None]
 
 
+_SVG_CACHE: dict[str, str] = {}
+"""SVG by chart specification: the national charts are the same in all 47 reports of a
+quarter, and `--all` renders them in a few long-lived worker processes."""
+
+
 def report_charts(release: dict[str, Any]) -> dict[str, ChartMaker]:
     """The charts drawn above their tables, made from the tables alone (dashboards.charts)."""
     from dashboards import charts
 
     def svg(chart: charts.Chart) -> tuple[str, str]:
-        return charts.to_svg(chart), chart.alt_text
+        key = chart.spec.to_json()
+        if key not in _SVG_CACHE:
+            _SVG_CACHE[key] = charts.to_svg(chart)
+        return _SVG_CACHE[key], chart.alt_text
 
     national_rate = None
     for section in release["sections"]:
@@ -116,7 +124,7 @@ def render_html(release: dict[str, Any], charts: dict[str, ChartMaker] | None = 
         for table in section["tables"]:
             headers = [{"label": column_label(c), "num": i > 0 and all(
                 _is_number(r[i]) for r in table["rows"])} for i, c in enumerate(table["columns"])]
-            rows = [[{"text": column_label(v) if i == 0 and isinstance(v, str) and "_" in v
+            rows = [[{"text": column_label(v) if i == 0 and isinstance(v, str)
                       else cell_text(v), "num": headers[i]["num"]} for i, v in enumerate(row)]
                     for row in table["rows"]]
             chart = None
