@@ -237,6 +237,7 @@ def _check_pdfs(tmp_path: Path, warehouse_url: str, extracts: Path, national: di
         text = re.sub(r"\s+", " ", " ".join(p.extract_text() for p in reader.pages))
         assert [v for v in pii if v in text.lower()] == [], path.name
         if path.name == "national.pdf":
+            _compare_golden_text(path)
             for section in national["sections"]:
                 assert section["title"] in text
                 for table in section["tables"]:
@@ -244,3 +245,23 @@ def _check_pdfs(tmp_path: Path, warehouse_url: str, extracts: Path, national: di
                         i = table["columns"].index(column)
                         for row in table["rows"]:
                             assert cell_text(row[i]) in text, (table["id"], row)
+
+
+GOLDEN = Path(__file__).parent / "golden" / "report_2025Q2_national.txt"
+
+
+def _compare_golden_text(pdf: Path) -> None:
+    """`pdftotext -layout` of the national report against the golden text for this synth seed
+    (never the PDF bytes, which carry ids and times). PLAIT_UPDATE_GOLDEN=1 rewrites it."""
+    import os
+    import shutil
+    import subprocess
+
+    if shutil.which("pdftotext") is None:
+        pytest.skip("pdftotext (poppler-utils) is not installed; .ci/run installs it")
+    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], check=True,
+                          capture_output=True, text=True).stdout
+    if os.environ.get("PLAIT_UPDATE_GOLDEN"):
+        GOLDEN.parent.mkdir(parents=True, exist_ok=True)
+        GOLDEN.write_text(text, encoding="utf-8")
+    assert text == GOLDEN.read_text(encoding="utf-8")
