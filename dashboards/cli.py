@@ -297,7 +297,11 @@ def report(
 
 
 def _write_pdfs(jobs: dict[str, tuple[dict, Path]]) -> dict[str, str]:  # type: ignore[type-arg]
-    """Render PDFs in parallel processes with a progress bar; a failure is named, not fatal."""
+    """Render PDFs in parallel processes with a progress bar; a failure is named, not fatal.
+
+    Workers are spawned, not forked: a fork of a process whose threads (polars' pool, the
+    chart renderer's runtime) hold locks can leave the child waiting on them forever."""
+    import multiprocessing
     import os
     from concurrent.futures import ProcessPoolExecutor, as_completed
 
@@ -306,7 +310,8 @@ def _write_pdfs(jobs: dict[str, tuple[dict, Path]]) -> dict[str, str]:  # type: 
     failed: dict[str, str] = {}
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                   TimeElapsedColumn(), console=err, transient=True) as progress, \
-            ProcessPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
+            ProcessPoolExecutor(max_workers=os.cpu_count() or 1,
+                                mp_context=multiprocessing.get_context("spawn")) as pool:
         task = progress.add_task("reports", total=len(jobs))
         futures = {pool.submit(write_pdf, body, path): audience
                    for audience, (body, path) in jobs.items()}
