@@ -13,6 +13,7 @@ inside the SVG: the report prints it as a heading.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -326,6 +327,15 @@ def _funnel_curves(national_rate_pct: float, grid: np.ndarray) -> list[dict[str,
     return rows
 
 
+def _outside_sentence(points: list[dict[str, Any]],
+                      describe: Callable[[dict[str, Any]], str]) -> list[str]:
+    """The funnels' shared sentence: each force outside the limits, or that none is."""
+    outside = [p for p in points if p["position"] not in ("within the limits", "not assessed")]
+    if outside:
+        return ["Outside the limits: " + "; ".join(describe(p) for p in outside) + "."]
+    return ["No force is outside the 95% limits."] if points else []
+
+
 def _funnel_alt_text(table: dict[str, Any], points: list[dict[str, Any]],
                      national_rate_pct: float) -> str:
     hidden = len(table["rows"]) - len(points)
@@ -336,13 +346,9 @@ def _funnel_alt_text(table: dict[str, Any], points: list[dict[str, Any]],
         f"{_pct(national_rate_pct)}, with 95% and 99.8% limits that narrow as the number of "
         "incidents grows.",
     ]
-    outside = [p for p in points if p["position"] not in ("within the limits", "not assessed")]
-    if outside:
-        parts.append("Outside the limits: " + "; ".join(
-            f"{p['force']}, {_pct(p['rate_pct'])} of {_count(p['incidents'])} incidents, "
-            f"{p['position']}" for p in outside) + ".")
-    elif points:
-        parts.append("No force is outside the 95% limits.")
+    parts += _outside_sentence(points, lambda p: (
+        f"{p['force']}, {_pct(p['rate_pct'])} of {_count(p['incidents'])} incidents, "
+        f"{p['position']}"))
     if hidden:
         parts.append(f"{hidden} force{'s are' if hidden != 1 else ' is'} not shown because "
                      "a count was suppressed or there were no incidents.")
@@ -405,14 +411,10 @@ def _incidence_alt_text(table: dict[str, Any], points: list[dict[str, Any]],
         f"{_per(national_rate)} incidents per constituency, with 95% and 99.8% limits that "
         "narrow as the number of constituencies grows.",
     ]
-    outside = [p for p in points if p["position"] not in ("within the limits", "not assessed")]
-    if outside:
-        parts.append("Outside the limits: " + "; ".join(
-            f"{p['force']}, {_per(p['incidents_per_constituency'])} per constituency "
-            f"({_count(p['incidents'])} incidents in {_count(p['constituencies'])} "
-            f"constituencies), {p['position']}" for p in outside) + ".")
-    elif points:
-        parts.append("No force is outside the 95% limits.")
+    parts += _outside_sentence(points, lambda p: (
+        f"{p['force']}, {_per(p['incidents_per_constituency'])} per constituency "
+        f"({_count(p['incidents'])} incidents in {_count(p['constituencies'])} "
+        f"constituencies), {p['position']}"))
     if suppressed:
         parts.append(f"{suppressed} force{'s are' if suppressed != 1 else ' is'} not shown "
                      "because the count was suppressed.")
