@@ -883,13 +883,14 @@ def build_releases(run: StoredRun, audiences: list[str]) -> dict[str, Release]:
                                "'force:<force_id>' of a known force")
     book = cell_book(run)
     view = _View(run, book.protect())
+    national = [trends_section(view, NATIONAL), intelligence_section(view, NATIONAL),
+                investigation_section(view, NATIONAL), series_section(view, NATIONAL)]
     out = {}
     for audience in audiences:
         sections = [summary_section(view, audience)]
         if audience != NATIONAL:
             sections += [_force_section(view, audience)]
-        sections += [trends_section(view, NATIONAL), intelligence_section(view, NATIONAL),
-                     investigation_section(view, NATIONAL), series_section(view, NATIONAL)]
+        sections += national  # the same national figures in every release, built once
         if audience != NATIONAL:
             sections.append(series_section(view, audience))
             sections[-1].id, sections[-1].title = "force_series", \

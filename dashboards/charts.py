@@ -187,6 +187,11 @@ def to_svg(chart: Chart) -> str:
     return str(vlc.vegalite_to_svg(chart.spec.to_json()))
 
 
+def warm_up() -> None:
+    """Start vl-convert's runtime with an empty chart, so that the first real one is quick."""
+    vlc.vegalite_to_svg({"mark": "point", "data": {"values": []}})
+
+
 def _configure(spec: alt.TopLevelMixin) -> alt.TopLevelMixin:
     """Text big enough to print: 13 and 14 px are about 10 and 10.5 pt when the SVG is placed
     at its natural 96 dpi size; the legend goes under the plot and there is no frame."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 from typing import Annotated
 
@@ -258,6 +259,8 @@ def report(
         raise typer.Exit(code=2) from exc
     engine = make_engine(db or get_settings().db_url)
     migrate(engine)
+    # the PDF workers start and import the renderer while this process builds the releases
+    pool = _pdf_pool() if all_ and fmt == "pdf" else None
     try:
         stored = load_run(engine, start, run)
         forces = stored.forces["force_id"].sort().to_list()
@@ -265,6 +268,8 @@ def report(
                      else [f"force:{force}" if force else NATIONAL])
         releases = build_releases(stored, audiences)
     except ReleaseError as exc:
+        if pool is not None:
+            pool.shutdown(cancel_futures=True)
         err.print(f"[red]{exc}[/red]")
         raise typer.Exit(code=1) from exc
     if all_:
@@ -276,7 +281,9 @@ def report(
                 path.write_text(releases[audience].to_json(), encoding="utf-8")
             failed: dict[str, str] = {}
         else:
-            failed = _write_pdfs({a: (releases[a].as_dict(), p) for a, p in jobs.items()})
+            assert pool is not None
+            failed = _write_pdfs({a: (releases[a].as_dict(), p) for a, p in jobs.items()},
+                                 pool)
         for audience, error in failed.items():
             err.print(f"[red]failed: {audience}: {error}[/red]")
         console.print(f"{len(jobs) - len(failed)} of {len(jobs)} reports for {quarter} "
@@ -296,25 +303,44 @@ def report(
                   f"{len(release.sections)} sections → {out}")
 
 
-def _write_pdfs(jobs: dict[str, tuple[dict, Path]]) -> dict[str, str]:  # type: ignore[type-arg]
-    """Render PDFs in parallel processes with a progress bar; a failure is named, not fatal.
+def _pdf_pool() -> ProcessPoolExecutor:
+    """One worker per core, each importing the renderer at once.
 
     Workers are spawned, not forked: a fork of a process whose threads (polars' pool, the
     chart renderer's runtime) hold locks can leave the child waiting on them forever."""
     import multiprocessing
     import os
-    from concurrent.futures import ProcessPoolExecutor, as_completed
 
+    workers = os.cpu_count() or 1
+    pool = ProcessPoolExecutor(max_workers=workers,
+                               mp_context=multiprocessing.get_context("spawn"))
+    for _ in range(workers):
+        pool.submit(_import_renderer)
+    return pool
+
+
+def _import_renderer() -> None:
+    """Import WeasyPrint and start the chart renderer's JavaScript runtime (a second or so)."""
+    import weasyprint  # noqa: F401
+
+    from dashboards import charts, report_pdf  # noqa: F401
+
+    charts.warm_up()
+
+
+def _write_pdfs(jobs: dict[str, tuple[dict, Path]],  # type: ignore[type-arg]
+                pool: ProcessPoolExecutor) -> dict[str, str]:
+    """Render PDFs in the pool with a progress bar; a failure is named, not fatal.
+
+    The longest reports go first, so that no worker is left with a long one at the end."""
     from dashboards.report_pdf import write_pdf
 
     failed: dict[str, str] = {}
+    order = sorted(jobs, key=lambda a: -len(json.dumps(jobs[a][0], default=str)))
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                  TimeElapsedColumn(), console=err, transient=True) as progress, \
-            ProcessPoolExecutor(max_workers=os.cpu_count() or 1,
-                                mp_context=multiprocessing.get_context("spawn")) as pool:
+                  TimeElapsedColumn(), console=err, transient=True) as progress, pool:
         task = progress.add_task("reports", total=len(jobs))
-        futures = {pool.submit(write_pdf, body, path): audience
-                   for audience, (body, path) in jobs.items()}
+        futures = {pool.submit(write_pdf, *jobs[audience]): audience for audience in order}
         for future in as_completed(futures):
             audience = futures[future]
             try:

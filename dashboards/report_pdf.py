@@ -9,6 +9,7 @@ advice for forces is Markdown kept in `dashboards/advice/`, dated in its first l
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import re
 from collections.abc import Callable
@@ -37,6 +38,12 @@ def column_label(name: str) -> str:
     return text[:1].upper() + text[1:]
 
 
+def row_label(value: str) -> str:
+    """A row's label in sentence case: "under investigation" → "Under investigation"."""
+    text = column_label(value)
+    return text[:1].upper() + text[1:]
+
+
 def cell_text(value: Any) -> str:
     """A published value as printed: 1,250; [c]; [x] for not available; 12.5."""
     if value is None:
@@ -48,6 +55,39 @@ def cell_text(value: Any) -> str:
     if isinstance(value, float):
         return f"{value:,.0f}" if value.is_integer() else f"{value:,.1f}"
     return str(value)
+
+
+LINE_CHARACTERS = 86
+"""How many characters of table text fit across the A4 text block: 174 mm at 8.8 pt DejaVu
+Sans, about 1.95 mm a character (digits are 0.64 em), cell padding counted per column."""
+
+
+def column_widths(headers: list[dict[str, Any]], rows: list[list[dict[str, Any]]]
+                  ) -> list[float] | None:
+    """Column widths in per cent of the table, or None when the words cannot all fit.
+
+    The stylesheet lays tables out with `table-layout: fixed` when widths are given:
+    WeasyPrint's automatic layout measures every cell twice and was a quarter of the time of a
+    report (benchmarks/report). Every column first gets its longest word (a bold header's word
+    counts 1.15 times), so no word is broken; the room left goes to the columns whose whole
+    text is longer. A table whose words overfill the line keeps the automatic layout."""
+    least, want = [], []
+    for i, header in enumerate(headers):
+        words = [w for row in rows for w in row[i]["text"].split()]
+        word = max([len(w) * 1.15 for w in header["label"].split()] +
+                   [len(w) for w in words], default=1)
+        whole = max([len(row[i]["text"]) for row in rows] + [len(header["label"]) / 3],
+                    default=1)
+        least.append(word + 2.5)
+        want.append(max(word, min(whole, 40 if i == 0 else 18)) + 2.5)
+    room = LINE_CHARACTERS - sum(least)
+    if room < 0:
+        return None
+    extra = [w - m for w, m in zip(want, least, strict=True)]
+    share = min(1.0, room / sum(extra)) if sum(extra) else 0.0
+    sizes = [m + e * share for m, e in zip(least, extra, strict=True)]
+    total = sum(sizes)
+    return [round(100 * size / total, 1) for size in sizes]
 
 
 def _is_number(value: Any) -> bool:
@@ -81,7 +121,7 @@ def report_charts(release: dict[str, Any]) -> dict[str, ChartMaker]:
     from dashboards import charts
 
     def svg(chart: charts.Chart) -> tuple[str, str]:
-        key = chart.spec.to_json()
+        key = chart.spec.to_json(validate=False, indent=None)
         if key not in _SVG_CACHE:
             _SVG_CACHE[key] = charts.to_svg(chart)
         return _SVG_CACHE[key], chart.alt_text
@@ -110,6 +150,34 @@ def report_charts(release: dict[str, Any]) -> dict[str, ChartMaker]:
             "incidents_funnel": incidence}
 
 
+FUNNEL_TABLES = ("incidents_funnel", "charge_rate_funnel")
+"""National funnel tables: every force. A force's report draws them all in the chart and lists
+the forces a reader acts on (outside the limits, and its own), as the national report lists
+all; printing 44 rows twice more was a fifth of the time of each force's report."""
+
+
+def printed_rows(table: dict[str, Any], force_label: str | None
+                 ) -> tuple[list[list[Any]], str | None]:
+    """The rows a report prints of a release table, and a note when it prints fewer."""
+    if force_label is None or table["id"] not in FUNNEL_TABLES:
+        return table["rows"], None
+    position = table["columns"].index("position")
+    rows = [row for row in table["rows"] if row[0] == force_label
+            or row[position] not in (None, "within the limits")]
+    if len(rows) == len(table["rows"]):
+        return rows, None
+    return rows, (f"Listed: forces outside the limits, and {force_label}. The chart shows every "
+                  "force with a rate; the national report lists them all.")
+
+
+def svg_data_uri(svg: str) -> str:
+    """The chart as an image address: an `<img>` carries its alt text into the PDF's tags
+    (WeasyPrint gives an inline SVG none) and keeps the SVG's nodes out of the HTML's style
+    cascade. (A WeasyPrint image cache shared across reports doubled a worker's memory and
+    saved no time: benchmarks/report.)"""
+    return "data:image/svg+xml;base64," + base64.b64encode(svg.encode("utf-8")).decode("ascii")
+
+
 def render_html(release: dict[str, Any], charts: dict[str, ChartMaker] | None = None,
                 created: dt.date | None = None) -> str:
     """The report's HTML. `charts` maps a table id to a function giving (svg, alt text)."""
@@ -124,17 +192,21 @@ def render_html(release: dict[str, Any], charts: dict[str, ChartMaker] | None = 
         for table in section["tables"]:
             headers = [{"label": column_label(c), "num": i > 0 and all(
                 _is_number(r[i]) for r in table["rows"])} for i, c in enumerate(table["columns"])]
-            rows = [[{"text": column_label(v) if i == 0 and isinstance(v, str)
+            printed, note = printed_rows(table, None if audience == "national"
+                                         else audience_label)
+            words = table["id"].endswith("emerging_terms")  # the words as people wrote them
+            rows = [[{"text": row_label(v) if i == 0 and isinstance(v, str) and not words
                       else cell_text(v), "num": headers[i]["num"]} for i, v in enumerate(row)]
-                    for row in table["rows"]]
+                    for row in printed]
             chart = None
             maker = charts.get(table["id"])
             if maker is not None and table["rows"]:
                 made = maker(table)
                 if made is not None:
-                    chart = {"svg": made[0], "alt": made[1]}
+                    chart = {"src": svg_data_uri(made[0]), "alt": made[1]}
+            widths = column_widths(headers, rows)
             tables.append({"title": table["title"], "headers": headers, "rows": rows,
-                           "chart": chart})
+                           "chart": chart, "note": note, "widths": widths})
         sections.append({"id": section["id"], "title": section["title"],
                          "narrative": section["narrative"], "tables": tables,
                          "html": section.get("html")})
