@@ -491,3 +491,23 @@ out_time_to_outcome = Table(
     Index("ix_out_time_to_outcome_run", "run_id", "level", "unit", "offence_group",
           unique=True),
 )
+
+
+# --- The dashboard's audit log (issue 10): every view of incident-level data, every upload
+# and download, every sign-in and every refusal. Written by dashboards/audit.py only.
+app_audit_event = Table(
+    "app_audit_event",
+    metadata,
+    Column("event_id", Integer, primary_key=True, autoincrement=True),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("user_name", String(120), nullable=False),
+    Column("role", String(60), nullable=False),
+    Column("action", String(20), nullable=False),
+    Column("page", String(40), nullable=False),
+    Column("detail", Text, nullable=False),
+    CheckConstraint(
+        "action IN ('sign_in', 'sign_out', 'view_incidents', 'upload', 'download', 'refused')",
+        name="audit_action_vocabulary",
+    ),
+    Index("ix_app_audit_event_at", "at"),
+)

@@ -1,6 +1,9 @@
-"""Runtime settings from the environment (`PLAIT_DB_URL`, `PLAIT_PSEUDONYM_KEY`)."""
+"""Runtime settings from the environment (`PLAIT_DB_URL`, `PLAIT_PSEUDONYM_KEY`,
+`PLAIT_USERS_FILE`)."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 from pydantic import SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -16,6 +19,8 @@ class Settings(BaseSettings):
 
     db_url: str = DEFAULT_DB_URL
     pseudonym_key: SecretStr = SecretStr(DEVELOPMENT_KEY)
+    # the dashboard's local sign-in (dashboards/access.py); OIDC, when configured, needs none
+    users_file: Path = Path("data/users.toml")
 
     @property
     def uses_development_key(self) -> bool:

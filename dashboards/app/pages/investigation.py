@@ -1,0 +1,21 @@
+"""Investigation and outcomes, as in the quarterly release: outcomes, charge rates against
+the national rate, and days from report to outcome."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from dashboards.app import render, state
+
+viewer = state.page_viewer("investigation")
+run = state.current_run()
+if run is None:
+    state.no_run_yet()
+release = state.release(viewer)
+assert run is not None and release is not None
+
+st.title(f"Investigation and outcomes: {run.quarter_label}")
+if viewer.force_id:
+    st.caption("National figures, disclosure-controlled; your force's own figures are on the "
+               "Overview and in your force's report.")
+render.section(release, "investigation", heading=False)

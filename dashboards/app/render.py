@@ -1,0 +1,62 @@
+"""How a page shows the release: its sections, tables and charts, exactly as published.
+
+Tables go to `st.dataframe` as the release's cells ("[c]" stays "[c]"); charts come from the
+same Altair specifications as the PDF (`dashboards.charts`), with their alt text beneath.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import streamlit as st
+
+from dashboards import charts, data
+from dashboards.report_pdf import column_label, printed_rows
+
+__all__ = ["chart", "column_label", "funnel_rows", "section", "table"]
+
+CHARTS = {
+    "incidents_by_quarter": charts.quarterly_trend,
+    "force_incidents_by_quarter": charts.quarterly_trend,
+    "channel_mix": charts.mix_comparison,
+    "platform_mix": charts.mix_comparison,
+}
+
+
+def chart(made: charts.Chart) -> None:
+    st.altair_chart(made.spec, width="stretch")
+    st.caption(made.alt_text)
+
+
+def table(table_: dict[str, Any], *, with_chart: bool = True) -> None:
+    """One release table under its title, with its chart when it has one."""
+    st.markdown(f"**{table_['title']}**")
+    if not table_["rows"]:
+        st.caption("Nothing to show for this quarter.")
+        return
+    maker = CHARTS.get(table_["id"])
+    if with_chart and maker is not None:
+        chart(maker(table_))
+    frame = data.table_frame(table_)
+    st.dataframe(frame.rename({c: column_label(c) for c in frame.columns}),
+                 hide_index=True, width="stretch")
+
+
+def section(release: dict[str, Any], section_id: str, *, heading: bool = True) -> None:
+    """A release section: its narrative as bullet points, then its tables."""
+    found = data.section(release, section_id)
+    if found is None:
+        st.caption("This section is not in the release for this quarter.")
+        return
+    if heading:
+        st.subheader(found["title"])
+    if found["narrative"]:
+        st.markdown("\n".join(f"- {line}" for line in found["narrative"]))
+    for t in found["tables"]:
+        table(t)
+
+
+def funnel_rows(table_: dict[str, Any], force_label: str | None) -> dict[str, Any]:
+    """A funnel table cut as the force's PDF prints it (outside the limits, and its own)."""
+    rows, _ = printed_rows(table_, force_label)
+    return {**table_, "rows": rows}
