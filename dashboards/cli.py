@@ -351,6 +351,133 @@ def _write_pdfs(jobs: dict[str, tuple[dict, Path]],  # type: ignore[type-arg]
     return failed
 
 
+APP = Path(__file__).parent / "app" / "streamlit_app.py"
+SERVER_OPTIONS = {
+    "server.address": "127.0.0.1",
+    "server.headless": "true",
+    "server.maxUploadSize": "50",
+    "browser.gatherUsageStats": "false",
+    # error details stay in the server's log: a traceback can quote a value from the data
+    "client.showErrorDetails": "none",
+    # no CSV export or clipboard copy of tables: downloads go through the audited pages
+    "client.disableDataExport": "true",
+    "client.toolbarMode": "minimal",
+}
+
+
+@app.command()
+def serve(
+    db: DbOption = None,
+    port: Annotated[int, typer.Option("--port", help="Port on 127.0.0.1")] = 8501,
+) -> None:
+    """The dashboard for PLaIT analysts, force leads and NPCC leads, on 127.0.0.1."""
+    import os
+    import subprocess
+    import sys
+
+    from etl.warehouse import make_engine, migrate
+
+    settings = get_settings()
+    url = db or settings.db_url
+    migrate(make_engine(url))
+    if not os.environ.get("PLAIT_OIDC") and not settings.users_file.exists():
+        err.print(f"[yellow]No users file at {settings.users_file}: add a user with "
+                  "`plait users add NAME --role national` before signing in.[/yellow]")
+    options = [f"--{key}={value}" for key, value in {**SERVER_OPTIONS,
+                                                     "server.port": str(port)}.items()]
+    console.print(f"plait dashboard: [bold]http://127.0.0.1:{port}[/bold] (Ctrl+C stops it)")
+    environment = {**os.environ, "PLAIT_DB_URL": url,
+                   "PLAIT_USERS_FILE": str(settings.users_file.resolve())}
+    try:
+        code = subprocess.call([sys.executable, "-m", "streamlit", "run", str(APP), *options],
+                               env=environment)
+    except KeyboardInterrupt:
+        code = 0
+    raise typer.Exit(code=code)
+
+
+users_app = typer.Typer(no_args_is_help=True, help="The dashboard's local users file.")
+app.add_typer(users_app, name="users")
+
+
+@users_app.command("add")
+def users_add(
+    name: Annotated[str, typer.Argument(help="User name to sign in with")],
+    role: Annotated[str, typer.Option("--role", help="national, npcc or force:<force_id>")],
+    password_stdin: Annotated[
+        bool, typer.Option("--password-stdin", help="Read the password from standard input")
+    ] = False,
+) -> None:
+    """Add a user (or set their role and password) in $PLAIT_USERS_FILE (argon2id hashes)."""
+    import sys
+
+    from dashboards.access import add_user
+
+    settings = get_settings()
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = typer.prompt("Password (12 characters or more)", hide_input=True,
+                                confirmation_prompt=True)
+    try:
+        add_user(settings.users_file, name, role, password, _known_forces())
+    except ValueError as exc:
+        err.print(f"[red]{exc}[/red]")
+        raise typer.Exit(code=2) from exc
+    console.print(f"{name} ({role}) → {settings.users_file}")
+
+
+@users_app.command("list")
+def users_list() -> None:
+    """The users and their roles (never their hashes)."""
+    from dashboards.access import read_users
+
+    for name, entry in sorted(read_users(get_settings().users_file).items()):
+        console.print(f"{name}\t{entry['role']}")
+
+
+def _known_forces() -> set[str]:
+    """Force ids of the reference data (data/reference/police_forces.csv)."""
+    from etl.reference import forces
+
+    return set(forces()["force_id"].to_list())
+
+
+@app.command()
+def demo(
+    port: Annotated[int, typer.Option("--port", help="Port on 127.0.0.1")] = 8501,
+    no_serve: Annotated[bool, typer.Option("--no-serve", help="Build only")] = False,
+) -> None:
+    """Synthetic sample → ingest → analyse → serve, on the embedded default warehouse.
+
+    Makes three demo users (PLaIT analyst, Kent force lead, NPCC lead) with new random
+    passwords when the users file has none, and prints them once."""
+    import secrets
+
+    from dashboards.access import add_user, read_users
+    from etl.settings import DEFAULT_DB_URL
+
+    sample = Path("data/sample")
+    synth(out=sample, seed=7, start="2016-01", end="2026-09", scale=1.0)
+    ingest(paths=[sample], db=DEFAULT_DB_URL, report=sample / "reconciliation.json")
+    analyse(db=DEFAULT_DB_URL, as_of=None, relink=False)
+    users_file = get_settings().users_file
+    if not read_users(users_file):
+        table = Table(title=f"Demo users (synthetic data only), saved in {users_file}")
+        for column in ("user", "role", "password"):
+            table.add_column(column)
+        for name, role in (("analyst", "national"), ("kent-lead", "force:kent"),
+                           ("npcc-lead", "npcc")):
+            password = secrets.token_urlsafe(12)
+            add_user(users_file, name, role, password)
+            table.add_row(name, role, password)
+        console.print(table)
+        console.print("[yellow]Write these down: only their hashes are kept. "
+                      "`plait users add NAME --role ROLE` sets a new password.[/yellow]")
+    if not no_serve:
+        serve(db=DEFAULT_DB_URL, port=port)
+
+
 def _read_incidents(path: Path) -> pl.DataFrame:
     """A plain incidents file (DESIGN.md): Parquet as is, CSV as text with dates parsed."""
     if path.suffix.lower() == ".parquet":

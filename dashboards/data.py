@@ -25,7 +25,7 @@ from analytics import overview
 from analytics.release import NATIONAL, ReleaseError, build_releases, load_run
 from dashboards.access import AccessDenied, Viewer
 from etl import schema
-from etl.periods import last_complete_quarter, quarter_label
+from etl.periods import add_quarters, last_complete_quarter, quarter_label
 
 
 @dataclass(frozen=True)
@@ -154,3 +154,34 @@ def latest_alarms(engine: Engine, viewer: Viewer, run: RunInfo) -> pl.DataFrame:
         pl.col("observed_count").alias("observed"),
         pl.col("expected_count").round(1).alias("expected"),
         pl.col("upperbound_count").round(1).alias("upper_bound"))
+
+
+def own_force_quarters(engine: Engine, viewer: Viewer, run: RunInfo, force_id: str | None = None
+                       ) -> pl.DataFrame:
+    """A force's incidents per quarter by offence group and channel, as recorded (no
+    disclosure control): for its own force lead and for national analysts only.
+
+    Rows: dimension (all, offence_group, channel), category, quarter (start date), incidents,
+    for the run's quarter, the one before and the same quarter a year before."""
+    force = force_id or viewer.force_id
+    if force is None or not viewer.may_see_incidents_of(force):
+        raise AccessDenied("a force's figures as recorded: its own force lead and national "
+                           "analysts only")
+    quarters = [run.quarter, add_quarters(run.quarter, -1), add_quarters(run.quarter, -4)]
+    table = schema.out_quarter_count
+    with engine.connect() as conn:
+        frame = pl.read_database(
+            select(table.c.dimension, table.c.category, table.c.period, table.c.incident_count)
+            .where((table.c.run_id == run.run_id) & (table.c.level == "force")
+                   & (table.c.unit == force) & table.c.period.in_(quarters)),
+            conn, schema_overrides={"period": pl.Date, "incident_count": pl.Int64})
+    grid = (pl.DataFrame({"period": quarters}, schema={"period": pl.Date})
+            .join(frame.select("dimension", "category").unique(), how="cross")
+            if not frame.is_empty() else
+            pl.DataFrame({"period": quarters, "dimension": ["all"] * 3, "category": ["all"] * 3},
+                         schema={"period": pl.Date, "dimension": pl.String,
+                                 "category": pl.String}))
+    return (grid.join(frame, on=["dimension", "category", "period"], how="left")
+            .with_columns(pl.col("incident_count").fill_null(0).alias("incidents"))
+            .select("dimension", "category", pl.col("period").alias("quarter"), "incidents")
+            .sort("dimension", "category", "quarter", descending=[False, False, True]))

@@ -30,8 +30,11 @@ if viewer is None:
     page = st.navigation([st.Page(state.sign_in_form, title="Sign in", icon=":material/login:")])
 else:
     kinds = {viewer.role, "force" if viewer.force_id else viewer.role}
-    pages = [st.Page(f"pages/{name}.py", title=title, icon=icon, default=name == "overview")
-             for name, (title, icon, roles) in PAGES.items() if not roles or kinds & set(roles)]
+    # a page the role may not open is registered but hidden: its address still reaches it,
+    # and the page's own check refuses and audits the attempt
+    pages = [st.Page(f"pages/{name}.py", title=title, icon=icon, default=name == "overview",
+                     visibility="visible" if not roles or kinds & set(roles) else "hidden")
+             for name, (title, icon, roles) in PAGES.items()]
     page = st.navigation(pages)
     with st.sidebar:
         st.caption(f"Signed in as **{viewer.name}** ({viewer.role})")
