@@ -1,4 +1,5 @@
-# `make run` builds and analyses the demo warehouse; `make test` runs every test.
+# `make run` builds and analyses the demo warehouse and serves the dashboard on
+# 127.0.0.1:8501; `make test` runs every test; `make reports` writes the 2026Q3 reports.
 # Both install into .venv when pyproject.toml changes.
 PYTHON ?= python3
 VENV := .venv
@@ -7,7 +8,7 @@ STAMP := $(VENV)/.installed
 SAMPLE := data/sample
 DB ?= sqlite:///data/plait.db
 
-.PHONY: run test bench-ingest bench-exceedance bench-link bench-analyse bench-report clean
+.PHONY: run reports test bench-ingest bench-exceedance bench-link bench-analyse bench-report clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -16,9 +17,9 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 run: $(STAMP)
-	$(BIN)/plait synth --out $(SAMPLE) --seed 7 --start 2016-01 --end 2026-09
-	$(BIN)/plait ingest $(SAMPLE) --db $(DB) --report $(SAMPLE)/reconciliation.json
-	$(BIN)/plait analyse --db $(DB)
+	$(BIN)/plait demo
+
+reports: $(STAMP)
 	$(BIN)/plait report --quarter 2026Q3 --all --db $(DB) --format json --out data/reports
 	$(BIN)/plait report --quarter 2026Q3 --db $(DB) --format pdf --out data/reports/national.pdf
 
@@ -44,4 +45,4 @@ bench-report: $(STAMP)
 	$(BIN)/python benchmarks/report/run.py
 
 clean:
-	rm -rf $(VENV) data/plait.db $(SAMPLE) data/reports
+	rm -rf $(VENV) data/plait.db $(SAMPLE) data/reports data/users.toml
