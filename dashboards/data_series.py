@@ -84,7 +84,7 @@ def _catalogue(engine: Engine, run: RunInfo, members: pl.DataFrame) -> pl.DataFr
         pl.coalesce("label", pl.format(f"{OTHER_PREFIX} {{}}", others)).alias("label"),
         pl.col("label").is_not_null().alias("in_release"),
         pl.col("reason").fill_null("").map_elements(public_reason, return_dtype=pl.String)
-        .alias("linked_by"))
+        .alias("linked_by")).with_row_index("order")
 
 
 def _no_npcc(viewer: Viewer, what: str) -> None:
@@ -120,7 +120,7 @@ def force_series(engine: Engine, viewer: Viewer, run: RunInfo) -> pl.DataFrame:
         pl.col("force").first(), pl.len().alias("your_incidents"),
         pl.col("reported_date").min().alias("your_first_date"),
         pl.col("reported_date").max().alias("your_last_date"))
-    return found.join(own, on="series_id").select(
+    return found.join(own, on="series_id").sort("order").select(
         pl.col("label").alias("series"), "force", "your_incidents", "your_first_date",
         "your_last_date", "in_release", "linked_by")
 
