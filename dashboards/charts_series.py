@@ -20,6 +20,9 @@ def series_timeline(series: str, monthly: pl.DataFrame) -> Chart:
     as well as one across 2, in greyscale too."""
     forces = (monthly.group_by("force").agg(pl.col("month").min().alias("first"))
               .sort("first", "force")["force"].to_list())
+    sizes = sorted(set(monthly["incidents"].to_list()))
+    if len(sizes) > 4:
+        sizes = [sizes[0], sizes[len(sizes) // 3], sizes[2 * len(sizes) // 3], sizes[-1]]
     values = [{"month": f"{r['month']:%Y-%m-01}", "force": r["force"], "incidents": r["incidents"]}
               for r in monthly.iter_rows(named=True)]
     spec = (
@@ -27,10 +30,12 @@ def series_timeline(series: str, monthly: pl.DataFrame) -> Chart:
         .mark_circle(color=OKABE_ITO[0], opacity=0.8)
         .encode(
             x=alt.X("month:T", title="Month reported", timeUnit="yearmonth",
-                    axis=alt.Axis(format="%b %Y", labelAngle=-45)),
-            y=alt.Y("force:N", title=None, sort=forces),
+                    axis=alt.Axis(format="%b %Y", labelAngle=-45),
+                    scale=alt.Scale(padding=14)),
+            y=alt.Y("force:N", title=None, sort=forces, axis=alt.Axis(labelLimit=280)),
             size=alt.Size("incidents:Q", title="Incidents",
-                          scale=alt.Scale(range=[40, 400], zero=False)),
+                          scale=alt.Scale(range=[40, 400], zero=False),
+                          legend=alt.Legend(values=sizes, format="d")),
             tooltip=[alt.Tooltip("force:N", title="Force"),
                      alt.Tooltip("month:T", title="Month", timeUnit="yearmonth",
                                  format="%B %Y"),

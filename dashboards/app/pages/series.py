@@ -10,7 +10,7 @@ from __future__ import annotations
 import polars as pl
 import streamlit as st
 
-from dashboards import charts_series, data_series
+from dashboards import audit, charts_series, data_series
 from dashboards.access import AccessDenied, Viewer
 from dashboards.app import render, state
 from dashboards.data import RunInfo
@@ -58,6 +58,8 @@ def find_more(viewer_: Viewer, members: pl.DataFrame, key: str) -> None:
     try:
         found = data_series.similar_incidents(state.engine(), viewer_, chosen)
     except AccessDenied as exc:
+        audit.record(state.engine(), viewer_, "refused", "series",
+                     f"find more like these: {exc}")
         st.error(f"You cannot start from those incidents: {exc}.")
         return
     except ValueError as exc:

@@ -21,7 +21,7 @@ import pytest
 from sqlalchemy import Engine, func, select
 from streamlit.testing.v1 import AppTest
 
-from dashboards import data, data_series
+from dashboards import audit, data, data_series
 from dashboards.access import Viewer
 from dashboards.report_pdf import column_label
 from etl.schema import app_audit_event, core_incident, raw_source_file
@@ -279,6 +279,11 @@ def test_force_user_cannot_start_from_another_forces_incident(
     assert [e.value for e in at.error] and "own force" in at.error[0].value
     assert not [f for f in _frames(at) if "Why it matches" in f.columns]
     assert _views(app_engine, "force:kent", "series", "find more%") == before
+    refusals = audit.events(app_engine).filter(
+        (pl.col("user_name") == "test-force:kent") & (pl.col("action") == "refused")
+        & (pl.col("page") == "series"))
+    assert refusals.height >= 1
+    assert other not in refusals["detail"][0]
 
 
 def test_national_finds_more_like_a_series_across_forces(
