@@ -14,22 +14,28 @@ from pathlib import Path
 
 import polars as pl
 import pytest
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, delete, func, select
 from streamlit.runtime.media_file_manager import MediaFileManager
 from streamlit.testing.v1 import AppTest
 
 from dashboards import audit, data, data_reports
 from dashboards.access import AccessDenied, Viewer
-from etl.schema import raw_source_file
+from etl.schema import app_audit_event, raw_source_file
 from etl.warehouse import make_engine
 from tests.dashboards.app.conftest import run_page
-from tests.dashboards.test_data_returns import BAD_DATE_ROW, BAD_OFFENCE_ROW, spoiled_return
+from tests.dashboards.test_data_returns import (
+    BAD_DATE_ROW,
+    BAD_OFFENCE_ROW,
+    spoiled_return,
+    with_identifier,
+)
 
 
 @pytest.fixture
 def own_db(app_db: str, app_env: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
            ) -> Iterator[Engine]:
-    """A copy of the analysed warehouse for this test alone (PLAIT_DB_URL points at it)."""
+    """A copy of the analysed warehouse for this test alone (PLAIT_DB_URL points at it), its
+    audit log emptied of what other tests wrote before the copy."""
     copy = tmp_path / "warehouse.db"
     source, target = sqlite3.connect(app_db.removeprefix("sqlite:///")), sqlite3.connect(copy)
     source.backup(target)
@@ -38,6 +44,8 @@ def own_db(app_db: str, app_env: Path, tmp_path: Path, monkeypatch: pytest.Monke
     url = f"sqlite:///{copy}"
     monkeypatch.setenv("PLAIT_DB_URL", url)
     engine = make_engine(url)
+    with engine.begin() as conn:
+        conn.execute(delete(app_audit_event))
     yield engine
     engine.dispose()
 
@@ -128,6 +136,23 @@ def test_national_may_load_any_force_and_npcc_none(own_db: Engine, app_sample: P
     assert not npcc.file_uploader and "cannot open this page" in npcc.error[0].value
 
 
+@pytest.mark.functional
+def test_without_a_key_a_return_with_a_real_identifier_is_refused(
+        own_db: Engine, app_sample: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("PLAIT_PSEUDONYM_KEY")
+    files = _files(own_db)
+    at = run_page("returns", "force:west-yorkshire")
+    assert "plait synth" in at.warning[0].value
+    real = with_identifier(spoiled_return(app_sample, tmp_path), 3, "07911 123456",
+                           tmp_path / "real")
+    _upload(at, real)
+    assert "Refused" in at.error[0].value and "row 3, SuspectIdentifiers" in at.error[0].value
+    assert "07911" not in at.error[0].value and not at.metric
+    assert _files(own_db) == files
+    actions = _events(own_db)["action"].to_list()
+    assert actions.count("refused") == 1 and "upload" not in actions
+
+
 # --- Reports --------------------------------------------------------------------------------
 
 @pytest.mark.functional
@@ -192,8 +217,8 @@ def test_admin_shows_the_audit_log_to_national(own_db: Engine) -> None:
     at = run_page("admin", "national")
     assert not at.exception and not at.error
     shown = at.dataframe[0].value
-    assert {"lead-kent"} <= set(shown["user_name"])
-    assert shown["action"][:2].to_list() == ["refused", "download"]  # newest first
+    kent_rows = shown[shown["user_name"] == "lead-kent"]
+    assert kent_rows["action"].to_list() == ["refused", "download"]  # newest first
     at.multiselect[1].select("download").run()
     assert set(at.dataframe[0].value["action"]) == {"download"}
     at.multiselect[0].select("lead-kent").run()
