@@ -454,3 +454,198 @@ def _mix_alt_text(table: dict[str, Any], dimension: str, categories: list[str]) 
     if not categories:
         parts.append("There are no categories to show.")
     return " ".join(parts)
+
+
+# --- Dashboard charts: one series' exceedances, and the hex map -------------------------------
+
+EXCEEDANCE_LINES = ["Observed", "Expected", "Upper bound"]
+ALARM_LABEL = "Above the upper bound (alarm)"
+SUPPRESSED_GREY = "#BBBBBB"
+"""Areas with nothing to colour (suppressed or not available): a light grey, darker than
+the page, lighter than any category colour, so it reads as 'no value' without colour."""
+
+
+def exceedance_chart(table: dict[str, Any]) -> Chart:
+    """Line chart of one count series: observed, the Farrington expected count and its upper
+    bound per period, with alarms (observed above the upper bound) marked by a large
+    vermilion triangle.
+
+    From a release-shaped table (columns period, observed, expected, upper_bound, alarm;
+    `dashboards.data_trends.exceedance`), whose observed cells are counts or "[c]". A
+    suppressed observed count is a gap in its line, never a 0; its alarm, which the release
+    publishes too, is drawn at the upper bound (observed was above it) and says "[c]".
+    Periods without a model fit (too little history) have no expected line there.
+    """
+    col = {c: table["columns"].index(c) for c in
+           ("period", "observed", "expected", "upper_bound", "alarm")}
+    rows = table["rows"]
+    periods = [str(r[col["period"]]) for r in rows]
+    lines = []
+    alarms = []
+    for r in rows:
+        observed = _number(r[col["observed"]])
+        values = (observed, _number(r[col["expected"]]), _number(r[col["upper_bound"]]))
+        for name, value in zip(EXCEEDANCE_LINES, values, strict=True):
+            lines.append({"period": str(r[col["period"]]), "line": name, "count": value})
+        if r[col["alarm"]]:
+            y = observed if observed is not None else values[2]
+            if y is not None:
+                alarms.append({"period": str(r[col["period"]]), "count": y,
+                               "observed": str(r[col["observed"]]), "line": ALARM_LABEL,
+                               "expected": values[1], "upper_bound": values[2]})
+    keys = [*EXCEEDANCE_LINES, ALARM_LABEL]
+    legend = alt.Legend(direction="vertical", labelLimit=320)
+
+    def key(channel: type, values: list[Any]) -> Any:
+        return channel("line:N", title="Key", legend=legend,
+                       scale=alt.Scale(domain=keys, range=values))
+
+    x = alt.X("period:O", title="Month" if table.get("frequency") != "quarter" else "Quarter",
+              sort=periods, axis=alt.Axis(labelAngle=-45))
+    base = (
+        alt.Chart(alt.Data(values=lines))
+        .mark_line(invalid="break-paths-filter-domains", strokeWidth=2,
+                   point=alt.OverlayMarkDef(size=40, filled=True))
+        .encode(
+            x=x,
+            y=alt.Y("count:Q", title="Incidents", scale=alt.Scale(zero=True)),
+            color=key(alt.Color, [OKABE_ITO[0], "#666666", OKABE_ITO[4], OKABE_ITO[1]]),
+            strokeDash=key(alt.StrokeDash, [*DASHES[:3], [1, 0]]),
+            shape=key(alt.Shape, [*SHAPES[:3], "triangle-up"]),
+            tooltip=[alt.Tooltip("period:O", title="Period"), alt.Tooltip("line:N", title="Line"),
+                     alt.Tooltip("count:Q", title="Incidents", format=".1f")],
+        )
+    )
+    marks = (
+        alt.Chart(alt.Data(values=alarms))
+        .mark_point(size=220, filled=True, opacity=1, stroke="#000000", strokeWidth=1)
+        .encode(
+            x=x, y="count:Q",
+            color=key(alt.Color, [OKABE_ITO[0], "#666666", OKABE_ITO[4], OKABE_ITO[1]]),
+            shape=key(alt.Shape, [*SHAPES[:3], "triangle-up"]),
+            tooltip=[alt.Tooltip("period:O", title="Period"),
+                     alt.Tooltip("observed:N", title="Observed"),
+                     alt.Tooltip("expected:Q", title="Expected", format=".1f"),
+                     alt.Tooltip("upper_bound:Q", title="Upper bound", format=".1f")],
+        )
+    )
+    spec = alt.layer(base, marks).properties(width=WIDTH, height=280)
+    return Chart(table["id"], _configure(spec), _exceedance_alt_text(table, periods))
+
+
+def _exceedance_alt_text(table: dict[str, Any], periods: list[str]) -> str:
+    col = {c: table["columns"].index(c) for c in ("observed", "expected", "upper_bound",
+                                                  "alarm")}
+    unit = "quarter" if table.get("frequency") == "quarter" else "month"
+    rows = table["rows"]
+    if not rows:
+        return f"Line chart: {table['title']}. There are no {unit}s to show."
+    parts = [f"Line chart: {table['title']}, incidents per {unit} from {periods[0]} to "
+             f"{periods[-1]}, against the expected count and the Farrington upper bound."]
+    published = [(p, v) for p, r in zip(periods, rows, strict=True)
+                 if (v := _number(r[col["observed"]])) is not None]
+    suppressed = sum(1 for r in rows if r[col["observed"]] == SUPPRESSED)
+    if published:
+        top_p, top_v = max(published, key=lambda pv: pv[1])
+        parts.append(f"Observed from {_count(published[0][1])} in {published[0][0]} to "
+                     f"{_count(published[-1][1])} in {published[-1][0]}, highest "
+                     f"{_count(top_v)} in {top_p}.")
+    else:
+        parts.append("No observed count is published for this series.")
+    expected = [v for r in rows if (v := _number(r[col["expected"]])) is not None]
+    if expected:
+        parts.append(f"Expected between {min(expected):.1f} and {max(expected):.1f} a {unit}.")
+    alarmed = [p for p, r in zip(periods, rows, strict=True) if r[col["alarm"]]]
+    if alarmed:
+        parts.append(f"Above the upper bound (alarm) in {len(alarmed)} {unit}"
+                     f"{'s' if len(alarmed) > 1 else ''}: {', '.join(alarmed)}.")
+    else:
+        parts.append(f"No {unit} is above the upper bound.")
+    if suppressed:
+        parts.append(f"{suppressed} {unit}{'s are' if suppressed > 1 else ' is'} suppressed "
+                     "and shown as gaps.")
+    return " ".join(parts)
+
+
+def hex_map(table: dict[str, Any], title: str, *, quantitative: bool, by: str = "force",
+            categories: dict[str, str] | None = None, highlight: str | None = None) -> Chart:
+    """Hex cartogram of the 650 constituencies, each coloured by its row's `value`.
+
+    From a table with columns constituency_code, constituency, force, col, row, value, shown
+    (`dashboards.data_trends.map_values`). Numbers use viridis (perceptually uniform and
+    readable with the common colour-vision deficiencies; Nuñez et al. 2018); categories take
+    the colours given (`categories`: label → colour, in legend order), else Okabe–Ito. A
+    hexagon with no value (suppressed or not available) is light grey and says so in the
+    tooltip, never coloured as a zero.
+    `by` says whether values belong to forces or to constituencies (the alt text names
+    those). `highlight` (a force name) draws that force's hexagons with a black outline.
+    """
+    from dashboards import geo
+
+    col = {c: i for i, c in enumerate(table["columns"])}
+    rows = [{c: r[i] for c, i in col.items()} for r in table["rows"]]
+    for r in rows:
+        r["own"] = highlight is not None and r["force"] == highlight
+    feats = geo.features(rows)
+    projection = {"type": "identity", "reflectY": True}
+    tooltip = [alt.Tooltip("properties.constituency:N", title="Constituency"),
+               alt.Tooltip("properties.force:N", title="Force"),
+               alt.Tooltip("properties.shown:N", title=title)]
+    base = (alt.Chart(alt.Data(values=feats)).mark_geoshape(
+        fill=SUPPRESSED_GREY, stroke="#FFFFFF", strokeWidth=0.4).encode(tooltip=tooltip)
+        .project(**projection))
+    coloured = [f for f in feats if f["properties"]["value"] is not None]
+    if quantitative:
+        colour = alt.Color("properties.value:Q", title=title, legend=alt.Legend(
+            orient="bottom", gradientLength=300, titleLimit=WIDTH),
+            scale=alt.Scale(scheme="viridis", reverse=True))
+    else:
+        seen = sorted({str(f["properties"]["value"]) for f in coloured})
+        given = categories or dict(zip(seen, OKABE_ITO, strict=False))
+        domain = [c for c in given if c in seen] + [c for c in seen if c not in given]
+        colour = alt.Color("properties.value:N", title=title, legend=alt.Legend(
+            direction="vertical", titleLimit=WIDTH), scale=alt.Scale(
+            domain=domain, range=[given.get(c, "#000000") for c in domain]))
+    values = (alt.Chart(alt.Data(values=coloured)).mark_geoshape(
+        stroke="#FFFFFF", strokeWidth=0.4).encode(color=colour, tooltip=tooltip)
+        .project(**projection))
+    layers = [base, values]
+    own = [f for f in feats if f["properties"]["own"]]
+    if own:
+        layers.append(alt.Chart(alt.Data(values=own)).mark_geoshape(
+            filled=False, stroke="#000000", strokeWidth=1.6).project(**projection))
+    spec = alt.layer(*layers).properties(width=WIDTH, height=int(WIDTH * 1.45))
+    return Chart(table.get("id", "hex_map"), _configure(spec),
+                 _hex_alt_text(rows, title, quantitative, by == "force", highlight))
+
+
+def _hex_alt_text(rows: list[dict[str, Any]], title: str, quantitative: bool, by_force: bool,
+                  highlight: str | None) -> str:
+    parts = [f"Hex map: the {len(rows)} parliamentary constituencies as equal hexagons, "
+             f"coloured by {title[0].lower() + title[1:]}."]
+    areas: dict[str, Any] = {}
+    for r in rows:
+        name = r["force"] if by_force else r["constituency"]
+        areas.setdefault(name, r["value"])
+    valued = {a: v for a, v in areas.items() if v is not None}
+    missing = sorted(a for a, v in areas.items() if v is None)
+    noun = "force" if by_force else "constituency"
+    if quantitative and valued:
+        ranked = sorted(valued.items(), key=lambda av: (-float(av[1]), av[0]))
+        top = "; ".join(f"{a} {float(v):g}" for a, v in ranked[:3])
+        low = "; ".join(f"{a} {float(v):g}" for a, v in ranked[-3:][::-1])
+        parts.append(f"Highest: {top}. Lowest: {low}.")
+    elif valued:
+        groups: dict[str, list[str]] = {}
+        for a, v in sorted(valued.items()):
+            groups.setdefault(str(v), []).append(a)
+        for label, names in groups.items():
+            shown = ", ".join(names) if len(names) <= 6 else f"{len(names)} {noun}s"
+            parts.append(f"{label}: {shown}.")
+    if missing:
+        many = len(missing) != 1
+        parts.append(f"{len(missing)} {noun}{'s' if many else ''} grey: suppressed or not "
+                     "available.")
+    if highlight:
+        parts.append(f"{highlight} is outlined in black.")
+    return " ".join(parts)
