@@ -372,7 +372,6 @@ def serve(
 ) -> None:
     """The dashboard for PLaIT analysts, force leads and NPCC leads, on 127.0.0.1."""
     import os
-    import subprocess
     import sys
 
     from etl.warehouse import make_engine, migrate
@@ -388,12 +387,11 @@ def serve(
     console.print(f"plait dashboard: [bold]http://127.0.0.1:{port}[/bold] (Ctrl+C stops it)")
     environment = {**os.environ, "PLAIT_DB_URL": url,
                    "PLAIT_USERS_FILE": str(settings.users_file.resolve())}
-    try:
-        code = subprocess.call([sys.executable, "-m", "streamlit", "run", str(APP), *options],
-                               env=environment)
-    except KeyboardInterrupt:
-        code = 0
-    raise typer.Exit(code=code)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    # this process becomes the server, so that a signal to `plait serve` stops the server too
+    os.execve(sys.executable, [sys.executable, "-m", "streamlit", "run", str(APP), *options],
+              environment)
 
 
 users_app = typer.Typer(no_args_is_help=True, help="The dashboard's local users file.")

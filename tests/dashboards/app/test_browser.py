@@ -74,7 +74,11 @@ def server(app_db: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[st
         yield url
     finally:
         process.terminate()
-        process.wait(timeout=30)
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=15)
         log.close()
 
 
