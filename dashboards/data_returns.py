@@ -177,7 +177,7 @@ def _receipt(engine: Engine, file_name: str, report: FileReport, digest: str) ->
               "duplicate": report.duplicate, "rejected": report.rejected}
     if report.status == "failed":
         return Receipt(file_name, report.kind, report.force_id, "failed", **counts,
-                       error=report.error)
+                       error=_first_line(report.error))
     table = raw_source_file
     with engine.connect() as conn:
         stored = conn.execute(select(table).where(table.c.content_sha256 == digest)
@@ -197,6 +197,11 @@ def _receipt(engine: Engine, file_name: str, report: FileReport, digest: str) ->
     return Receipt(file_name, report.kind, report.force_id, report.status, **counts,
                    error=report.error, loaded_at=stored["loaded_at"],
                    rejects=pl.DataFrame(rejects, schema=REJECT_COLUMNS, orient="row"))
+
+
+def _first_line(error: str | None) -> str | None:
+    """A database error's first line: the lines after it quote the SQL and the row's values."""
+    return None if error is None else error.strip().split("\n", 1)[0][:300]
 
 
 def returns_loaded(engine: Engine, viewer: Viewer, limit: int = 200) -> pl.DataFrame:
