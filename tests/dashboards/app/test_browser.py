@@ -8,6 +8,7 @@ polled, then each page is awaited until the script has finished running
 
 from __future__ import annotations
 
+import csv
 import os
 import shutil
 import socket
@@ -21,11 +22,14 @@ from urllib.request import urlopen
 import pytest
 
 from dashboards.access import add_user
+from tests.conftest import TEST_KEY
+from tests.dashboards.test_data_returns import BAD_DATE_ROW, BAD_OFFENCE_ROW, spoiled_return
 
 CHROMIUM = Path("/usr/bin/chromium")
 SHOTS = Path(__file__).parents[3] / "build" / "e2e-screenshots"
 PASSWORD = "e2e-password-not-secret"
 USERS = {"analyst": "national", "kent-lead": "force:kent", "npcc-lead": "npcc"}
+UPLOADER = "wy-lead"  # West Yorkshire's lead, who sends a return with bad rows
 EXPECTED_PAGES = {
     "national": ["Overview", "Trends", "Map", "Series", "Intelligence", "Investigation",
                  "Data quality", "Returns", "Reports", "Admin"],
@@ -46,17 +50,20 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def server(app_db: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def server(app_db: str, app_sample: Path, tmp_path_factory: pytest.TempPathFactory
+           ) -> Iterator[str]:
     """`plait serve` on a copy of the analysed warehouse (uploads change it)."""
     folder = tmp_path_factory.mktemp("e2e")
     source = Path(app_db.removeprefix("sqlite:///"))
     copy = folder / "plait.db"
     shutil.copy(source, copy)
     users = folder / "users.toml"
-    for name, role in USERS.items():
+    for name, role in {**USERS, UPLOADER: "force:west-yorkshire"}.items():
         add_user(users, name, role, PASSWORD)
     port = _free_port()
-    env = {**os.environ, "PLAIT_USERS_FILE": str(users)}
+    # the pseudonymisation key of the test warehouse, which the uploaded return is hashed with
+    env = {**os.environ, "PLAIT_USERS_FILE": str(users),
+           "PLAIT_PSEUDONYM_KEY": TEST_KEY.decode()}
     plait = Path(sys.executable).parent / "plait"
     log = (folder / "server.log").open("w")
     process = subprocess.Popen([str(plait), "serve", "--db", f"sqlite:///{copy}",
@@ -143,3 +150,53 @@ def test_a_wrong_password_is_refused(server: str, browser: object) -> None:
     assert page.get_by_test_id("stSidebarNav").count() == 0
     page.close()
 
+
+
+def _open(page: object, title: str) -> None:
+    nav = page.get_by_test_id("stSidebarNav")  # type: ignore[attr-defined]
+    nav.get_by_role("link").filter(has_text=title).first.click()
+    _settle(page)
+
+
+def test_a_force_lead_uploads_a_return_with_bad_rows_and_reads_the_receipt(
+        server: str, browser: object, app_sample: Path, tmp_path: Path) -> None:
+    upload = spoiled_return(app_sample, tmp_path)
+    page = sign_in(browser, server, UPLOADER)
+    _open(page, "Returns")
+    page.get_by_test_id("stFileUploaderDropzoneInput").set_input_files(  # type: ignore[attr-defined]
+        str(upload))
+    page.get_by_role("button", name="Check and load").click()  # type: ignore[attr-defined]
+    page.get_by_text(f"Receipt: {upload.name}").wait_for(timeout=120_000)  # type: ignore[attr-defined]
+    _settle(page)
+    metrics = page.get_by_test_id("stMetric")  # type: ignore[attr-defined]
+    lines = [[x.strip() for x in m.inner_text().split("\n") if x.strip()] for m in metrics.all()]
+    shown = {line[0]: line[1] for line in lines}
+    assert shown["Rejected"] == "2" and shown["Loaded"] == "10", shown
+    assert page.get_by_test_id("stDataFrame").count() >= 1  # type: ignore[attr-defined]
+    with page.expect_download() as download:  # type: ignore[attr-defined]
+        page.get_by_role("button", name="Download the receipt (CSV)").click()  # type: ignore[attr-defined]
+    receipt = tmp_path / "receipt.csv"
+    download.value.save_as(receipt)
+    rows = list(csv.DictReader(receipt.read_text(encoding="utf-8").splitlines()))
+    rejected = {(r.get("source_row") or r.get("row"), r.get("field")) for r in rows}
+    assert (str(BAD_DATE_ROW), "reported_date") in rejected, rows
+    assert any(row == str(BAD_OFFENCE_ROW) for row, _ in rejected), rows
+    page.screenshot(path=str(SHOTS / "wy-lead-returns-receipt.png"), full_page=True)  # type: ignore[attr-defined]
+    page.close()  # type: ignore[attr-defined]
+
+
+def test_a_force_lead_downloads_their_quarterly_pdf(server: str, browser: object,
+                                                     tmp_path: Path) -> None:
+    page = sign_in(browser, server, "kent-lead")
+    _open(page, "Reports")
+    with page.expect_download(timeout=120_000) as download:  # type: ignore[attr-defined]
+        page.get_by_role("button", name="Download the report (PDF)").click()  # type: ignore[attr-defined]
+    pdf = tmp_path / "kent.pdf"
+    download.value.save_as(pdf)
+    assert pdf.read_bytes()[:5] == b"%PDF-"
+    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True,
+                          text=True, check=True).stdout if shutil.which("pdftotext") else ""
+    if text:
+        assert "Kent Police against its region and the nation" in text
+        assert "OFFICIAL-SENSITIVE" in text
+    page.close()  # type: ignore[attr-defined]
