@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboards import audit, data_returns
+from dashboards import audit, data, data_returns
 from dashboards.access import AccessDenied
 from dashboards.app import state
 from etl.settings import get_settings
@@ -22,9 +22,11 @@ STATUS = {
 viewer = state.page_viewer("returns", roles=("national", "force"))
 engine = state.engine()
 settings = get_settings()
+names = dict(data.forces(engine).select("force_id", "force_name").iter_rows())
 
 st.title("Returns")
-whose = "any force's return" if viewer.is_national else f"{viewer.force_id}'s return"
+whose = ("any force's return" if viewer.is_national
+         else f"{names.get(viewer.force_id or '', viewer.force_id)}'s return")
 st.write(f"Upload {whose} as exported from your records system (CSV, XLSX or JSON lines). "
          "It is recognised by its layout, checked row by row and loaded. A row that cannot be "
          "used is set aside with the reason, and the rest of the file is still loaded.")
@@ -61,7 +63,8 @@ if isinstance(receipt, data_returns.Receipt):
     elif receipt.status == "skipped":
         st.info(message)
     else:
-        st.success(f"{message} {receipt.force_id}'s return.")
+        st.success(f"{message} {names.get(receipt.force_id or '', receipt.force_id)}'s "
+                   "return.")
     for column, (name, value) in zip(st.columns(len(data_returns.COUNTS)),
                                      receipt.counts().items(), strict=True):
         column.metric(name.capitalize(), f"{value:,}")
