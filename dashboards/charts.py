@@ -473,7 +473,8 @@ def exceedance_chart(table: dict[str, Any]) -> Chart:
     From a release-shaped table (columns period, observed, expected, upper_bound, alarm;
     `dashboards.data_trends.exceedance`), whose observed cells are counts or "[c]". A
     suppressed observed count is a gap in its line, never a 0; its alarm, which the release
-    publishes too, is drawn at the upper bound (observed was above it) and says "[c]".
+    publishes too, is drawn at the upper bound (observed was above it) and says "[c]"; an
+    alarm cell of "[c]" (withheld) is not drawn. An alarm is `True`, never merely truthy.
     Periods without a model fit (too little history) have no expected line there.
     """
     col = {c: table["columns"].index(c) for c in
@@ -487,7 +488,7 @@ def exceedance_chart(table: dict[str, Any]) -> Chart:
         values = (observed, _number(r[col["expected"]]), _number(r[col["upper_bound"]]))
         for name, value in zip(EXCEEDANCE_LINES, values, strict=True):
             lines.append({"period": str(r[col["period"]]), "line": name, "count": value})
-        if r[col["alarm"]]:
+        if r[col["alarm"]] is True:
             y = observed if observed is not None else values[2]
             if y is not None:
                 alarms.append({"period": str(r[col["period"]]), "count": y,
@@ -555,7 +556,8 @@ def _exceedance_alt_text(table: dict[str, Any], periods: list[str]) -> str:
     expected = [v for r in rows if (v := _number(r[col["expected"]])) is not None]
     if expected:
         parts.append(f"Expected between {min(expected):.1f} and {max(expected):.1f} a {unit}.")
-    alarmed = [p for p, r in zip(periods, rows, strict=True) if r[col["alarm"]]]
+    alarmed = [p for p, r in zip(periods, rows, strict=True) if r[col["alarm"]] is True]
+    withheld = sum(1 for r in rows if r[col["alarm"]] == SUPPRESSED)
     if alarmed:
         parts.append(f"Above the upper bound (alarm) in {len(alarmed)} {unit}"
                      f"{'s' if len(alarmed) > 1 else ''}: {', '.join(alarmed)}.")
@@ -564,6 +566,9 @@ def _exceedance_alt_text(table: dict[str, Any], periods: list[str]) -> str:
     if suppressed:
         parts.append(f"{suppressed} {unit}{'s are' if suppressed > 1 else ' is'} suppressed "
                      "and shown as gaps.")
+    if withheld:
+        parts.append(f"Whether the count was above the upper bound is not published for "
+                     f"{withheld} {unit}{'s' if withheld > 1 else ''}.")
     return " ".join(parts)
 
 

@@ -7,31 +7,41 @@ Who sees what (issue 10):
   disclosure-controlled; never another force's force-level series (`AccessDenied`).
 - `npcc`: national and regional series, disclosure-controlled.
 
-Disclosure control of the national and regional series (`published_counts`). Every count
-these pages can show a non-national viewer (each month's and quarter's observed count of
-every national and regional series, and the quarters that period changes compare) is
-gathered with its additive relations:
+Disclosure control of the national and regional series (`published_counts`). What a
+non-national viewer can read of them is limited, as the release limits it, to what can be
+published safely (stack.md 6.4: combine sparse categories before suppressing): the nation by
+every breakdown per quarter and in all per month, the regions in all per quarter
+(`CONTROLLED_SCOPE`). Breakdowns of a region, and months of anything but the nation's total,
+are nearly all single figures, and an audit of them (below) found small counts that even
+full secondary suppression could not protect next to the release's published quarters; they
+are for national analysts only. These counts, and the quarters that period changes compare,
+are gathered with their additive relations:
 - the nation is the sum of its regions (same dimension, category, period);
-- a series' "all incidents" is the sum of its channel categories, and of its offence groups;
+- "all incidents" is the sum of the channel categories, and of the offence groups;
 - a quarter is the sum of its three months;
 and protected once per run by `analytics.disclosure.protect` (primary suppression of 1..7,
-rounding to 5, then audit-driven secondary suppression, so that no [c] can be worked out by
-differencing within these pages). The quarterly release is published beside the dashboard,
-so its cells enter the same audit with the values the release publishes (they pass through
-`protect` unchanged, and are kept: see `protect`'s `keep`), and a dashboard cell that is the
-release's own cell (a region's quarter, an alarm month) shows exactly what the release shows.
+rounding to 5, then audit-driven secondary suppression: by linear programming, no [c] can be
+narrowed to within ±2 by any combination of the published cells and relations). The quarterly
+release is published beside the dashboard, so its quarterly, pooled and alarm-month cells
+(`RELEASE_FAMILIES`) and their relations (the nation and regions as sums of forces, a year as
+its quarters) enter the same audit: its published counts are kept as published, its primary
+cells are audited again with ours, its secondary [c] is taken as any count of 1 or more; a
+dashboard cell that is the release's own cell shows exactly what the release shows.
+Protection is deterministic (keys in a fixed order), so every viewer and every restart sees the
+same values. Should the audit want a release cell suppressed (`PublishedCounts.release_kept`,
+0 on the sample data), the scope falls back to quarters only.
 
 Limits, said plainly:
-- a force user knows their own force's counts exactly; the audit assumes an attacker who knows
-  only published values. For a force user's own region and the nation, a cell is also
-  suppressed when the rest of the area (area minus their force) is 1..7 (`_own_force_guard`),
-  but that extra [c] is not audited again against the other cells;
-- should the audit want a release cell suppressed (only when nothing of the dashboard's own
-  could protect a small count), the release's published value is shown, because it is
-  public anyway; `PublishedCounts.release_kept` counts such cells (0 on the sample data);
-- expected counts and upper bounds are model outputs and are shown rounded to 1 decimal; an
-  alarm flag says the observed count was above the upper bound, as the release's exceedance
-  table does;
+- the audit covers the release's count tables that share cells with these series, not every
+  family of the release (outcomes, hate strands, ...), whose relations to quarterly totals
+  are left out;
+- a force user knows their own force's counts exactly, while the audit assumes an attacker who
+  knows only published values. For a force user's own region and the nation, a cell is also
+  suppressed when the rest of the area (area minus their force) is 1..7
+  (`_own_force_guard`), but that extra [c] is not audited again against the other cells;
+- expected counts and upper bounds are model outputs, shown rounded to 1 decimal. Beside a
+  [c] an alarm flag would bound the count by the upper bound, so it is withheld ("[c]")
+  unless the viewer's release publishes that alarm; beside a published count it is shown;
 - trends (change per year, its CI and p-value) are model coefficients and are shown as
   recorded; period-change ratios of a controlled series are recomputed from the published
   counts (as the release does), never taken from the exact ones.
@@ -136,13 +146,15 @@ def area_label(level: str, unit: str, names: dict[str, str]) -> str:
 
 def catalogue(engine: Engine, viewer: Viewer, run: RunInfo) -> pl.DataFrame:
     """The series the viewer may choose: series_id, level, unit, dimension, category, area,
-    what; the nation first, then regions, then forces, each by area and breakdown."""
+    what; the nation first, then regions, then forces, each by area and breakdown. Regional
+    breakdowns are not published to non-national viewers (`CONTROLLED_SCOPE`)."""
     table = schema.out_exceedance
     query = (select(table.c.series_id, table.c.level, table.c.unit, table.c.dimension,
                     table.c.category)
              .where(table.c.run_id == run.run_id).distinct())
     if not viewer.is_national:
-        allowed = table.c.level.in_(("national", "region"))
+        allowed = (table.c.level == "national") | and_(table.c.level == "region",
+                                                        table.c.dimension == "all")
         if viewer.force_id:
             allowed = allowed | and_(table.c.level == "force", table.c.unit == viewer.force_id)
         query = query.where(allowed)
@@ -166,28 +178,41 @@ def catalogue(engine: Engine, viewer: Viewer, run: RunInfo) -> pl.DataFrame:
 
 # --- disclosure control of the national and regional series ---------------------------------
 
+CONTROLLED_SCOPE: dict[tuple[str, str], tuple[str, ...]] = {
+    ("quarter", "national"): DIMENSIONS,
+    ("month", "national"): ("all",),
+    ("quarter", "region"): ("all",),
+}
+"""(frequency, level) → the dimensions whose counts a non-national viewer may read."""
+
+FALLBACK_SCOPE = {k: v for k, v in CONTROLLED_SCOPE.items() if k[0] == "quarter"}
+
+RELEASE_FAMILIES = ("q", "p4", "alarm")
+"""The release's cell families that share cells or sums with these series: incidents per
+quarter, pooled over the previous four, and alarm months (`analytics.release_cells`)."""
+
+
 @dataclass(frozen=True)
 class PublishedCounts:
-    """Published counts of the run's national and regional series, by key
+    """Published counts of the run's national and regional series in scope, by key
     `(frequency, level, unit, dimension, category, period)`; see the module docstring."""
 
     values: dict[Key, Published]
+    scope: dict[tuple[str, str], tuple[str, ...]]
     release_kept: int
 
     def get(self, frequency: str, level: str, unit: str, dimension: str, category: str,
             period: dt.date) -> Published | None:
         return self.values.get((frequency, level, unit, dimension, category, period))
 
+    def covers(self, frequency: str, level: str, dimension: str) -> bool:
+        return dimension in self.scope.get((frequency, level), ())
+
 
 def published_counts(engine: Engine, run: RunInfo) -> PublishedCounts:
-    """The run's national and regional counts, protected once (the same for every viewer,
-    so one copy per run is kept in memory)."""
+    """The run's national and regional counts in scope, protected once (the same for every
+    viewer, so one copy per run is kept in memory)."""
     return _published_counts(engine, run.run_id, run.quarter)
-
-
-RELEASE_FAMILIES = ("q", "alarm")
-"""The release's cell families that the dashboard's series share: quarterly incidents and
-alarm months (`analytics.release_cells`)."""
 
 
 @lru_cache(maxsize=4)
@@ -195,8 +220,22 @@ def _published_counts(engine: Engine, run_id: int, quarter: dt.date) -> Publishe
     stored = load_run(engine, quarter, run_id)
     book = cell_book(stored)
     release = book.protect()
-    mine, where = _series_cells(engine, run_id, book)
-    shared = {k for k in book.values if k[0] in RELEASE_FAMILIES}
+    rows = _series_counts(engine, run_id)
+    for scope in (CONTROLLED_SCOPE, FALLBACK_SCOPE):
+        found = _protect_scope(book, release, rows, scope)
+        if found.release_kept == 0:
+            return found
+    return found
+
+
+def _protect_scope(book: CellBook, release: dict[Key, Published], rows: pl.DataFrame,
+                   scope: dict[tuple[str, str], tuple[str, ...]]) -> PublishedCounts:
+    """Protect the series' cells in `scope` together with the release's cells they touch."""
+    in_scope = rows.filter(pl.struct("frequency", "level", "dimension").map_elements(
+        lambda r: r["dimension"] in scope.get((r["frequency"], r["level"]), ()),
+        pl.Boolean))
+    mine, where = _series_cells(in_scope, book)
+    shared = [k for k in book.values if k[0] in RELEASE_FAMILIES]  # in the book's order
     values: dict[Key, int | str] = {}
     for key in shared:
         true, shown = book.values[key], release[key]
@@ -204,23 +243,20 @@ def _published_counts(engine: Engine, run_id: int, quarter: dt.date) -> Publishe
         values[key] = SUPPRESSED if secondary else true
     for key, value in mine.values.items():
         values.setdefault(key, value)
+    within = set(shared)
     relations = [r for r in book.audited_relations()
-                 if r.total in shared and all(p in shared for p in r.parts)]
+                 if r.total in within and all(p in within for p in r.parts)]
     keep = {k for k in shared if release[k] != SUPPRESSED}
     out = protect(values, relations + mine.relations, keep=keep)
-    kept = 0
+    kept = sum(1 for key in shared if out[key] != release[key])
     for key in shared:
-        if out[key] != release[key]:
-            kept += 1
-            out[key] = release[key]
-    return PublishedCounts({ours: out[cell] for ours, cell in where.items()}, kept)
+        out[key] = release[key]
+    return PublishedCounts({ours: out[cell] for ours, cell in where.items()}, scope, kept)
 
 
-def _series_cells(engine: Engine, run_id: int, release: CellBook
-                  ) -> tuple[CellBook, dict[Key, Key]]:
-    """True counts of the national and regional series (observed per month and quarter, and
-    the quarters period changes compare) with their relations, in a CellBook whose keys are
-    the release's where the release holds the same quantity; and our key → that cell."""
+def _series_counts(engine: Engine, run_id: int) -> pl.DataFrame:
+    """True counts of the national and regional series: observed per month and quarter, and
+    the quarters that period changes compare (checked to agree where both hold one)."""
     exc, changes = schema.out_exceedance, schema.out_period_change
     with engine.connect() as conn:
         counts = pl.read_database(
@@ -248,7 +284,13 @@ def _series_cells(engine: Engine, run_id: int, release: CellBook
     if clash.height:
         raise ValueError(f"series counts disagree between out_exceedance and "
                          f"out_period_change: {clash.head(3).to_dicts()}")
-    rows = rows.unique(["series_id", "frequency", "period"], keep="first")
+    return rows.unique(["series_id", "frequency", "period"], keep="first").sort(
+        "series_id", "frequency", "period")
+
+
+def _series_cells(rows: pl.DataFrame, release: CellBook) -> tuple[CellBook, dict[Key, Key]]:
+    """The series' true counts with their relations, in a CellBook whose keys are the
+    release's where the release holds the same quantity; and our key → that cell."""
 
     def release_key(r: dict[str, Any]) -> Key | None:
         if r["frequency"] == "quarter":
@@ -286,18 +328,20 @@ def _relate_series(book: CellBook, where: dict[Key, Key], rows: pl.DataFrame) ->
         if total in present and parts and all(p in present for p in parts):
             book.relate(where[total], [where[p] for p in parts])
 
-    for freq, dimension, category, period in rows.select(
-            "frequency", "dimension", "category", "period").unique().iter_rows():
+    def combos(frame: pl.DataFrame, *columns: str) -> list[tuple[Any, ...]]:
+        return list(frame.select(*columns).unique(maintain_order=True).iter_rows())
+
+    for freq, dimension, category, period in combos(rows, "frequency", "dimension",
+                                                    "category", "period"):
         relate((freq, "national", "all", dimension, category, period),
                [(freq, "region", r, dimension, category, period) for r in regions])
-    for freq, level, unit, period in rows.select(
-            "frequency", "level", "unit", "period").unique().iter_rows():
+    for freq, level, unit, period in combos(rows, "frequency", "level", "unit", "period"):
         for dimension, categories in cats.items():
             relate((freq, level, unit, "all", "all", period),
                    [(freq, level, unit, dimension, c, period) for c in categories])
-    for level, unit, dimension, category, period in rows.filter(
-            pl.col("frequency") == "quarter").select(
-            "level", "unit", "dimension", "category", "period").unique().iter_rows():
+    quarters = rows.filter(pl.col("frequency") == "quarter")
+    for level, unit, dimension, category, period in combos(quarters, "level", "unit",
+                                                           "dimension", "category", "period"):
         relate(("quarter", level, unit, dimension, category, period),
                [("month", level, unit, dimension, category, add_months(period, k))
                 for k in range(3)])
@@ -355,6 +399,16 @@ def _guard_series(engine: Engine, viewer: Viewer, level: str, unit: str) -> str 
     return viewer.force_id if regions.get(viewer.force_id) == unit else None
 
 
+def frequencies(engine: Engine, viewer: Viewer, run: RunInfo, series_id: str) -> list[str]:
+    """The frequencies of the series the viewer may read ("month", "quarter")."""
+    level, unit, dimension, _ = parse_series_id(series_id)
+    check_series(viewer, level, unit)
+    if not is_controlled(viewer, level, unit):
+        return list(FREQUENCIES)
+    book = published_counts(engine, run)
+    return [f for f in FREQUENCIES if book.covers(f, level, dimension)]
+
+
 def exceedance(engine: Engine, viewer: Viewer, run: RunInfo, series_id: str,
                frequency: str = "month") -> SeriesView:
     """Observed against expected with the Farrington upper bound, per evaluated period."""
@@ -362,11 +416,15 @@ def exceedance(engine: Engine, viewer: Viewer, run: RunInfo, series_id: str,
     check_series(viewer, level, unit)
     if frequency not in FREQUENCIES:
         raise ValueError(f"frequency {frequency!r}: expected one of {tuple(FREQUENCIES)}")
-    rows = _series_rows(engine, run.run_id, series_id, frequency)
     controlled = is_controlled(viewer, level, unit)
+    book = published_counts(engine, run) if controlled else None
+    if book is not None and not book.covers(frequency, level, dimension):
+        raise AccessDenied(f"{FREQUENCIES[frequency].lower()} counts of {series_id} are not "
+                           f"published to the {viewer.role} role")
+    rows = _series_rows(engine, run.run_id, series_id, frequency)
     observed: list[Published] = rows["observed_count"].to_list()
-    if controlled:
-        book = published_counts(engine, run)
+    alarm: list[bool | str] = rows["is_alarm"].to_list()
+    if book is not None:
         observed = [_shown(book.get(frequency, level, unit, dimension, category, p))
                     for p in rows["period"]]
         own = _guard_series(engine, viewer, level, unit)
@@ -376,16 +434,20 @@ def exceedance(engine: Engine, viewer: Viewer, run: RunInfo, series_id: str,
             own_counts = dict(zip(mine["period"], mine["observed_count"], strict=True))
             observed = [_own_force_guard(shown, total, own_counts.get(p)) for shown, total, p
                         in zip(observed, rows["observed_count"], rows["period"], strict=True)]
+        published_alarms = _release_alarm_months(viewer, run, level, frequency)
+        alarm = [a if shown != SUPPRESSED or (a and p in published_alarms) else SUPPRESSED
+                 for shown, a, p in zip(observed, alarm, rows["period"], strict=True)]
     labels = [_period_label(p, frequency) for p in rows["period"]]
     expected = rows["expected_count"].round(1).to_list()
     upper = rows["upperbound_count"].round(1).to_list()
-    alarm = rows["is_alarm"].to_list()
     frame = pl.DataFrame({
         "period": labels,
         "observed": ([str(v) for v in observed] if controlled else observed),
-        "expected": expected, "upper_bound": upper, "alarm": alarm},
+        "expected": expected, "upper_bound": upper,
+        "alarm": ([_yes_no(a) for a in alarm] if controlled else alarm)},
         schema={"period": pl.String, "observed": pl.String if controlled else pl.Int64,
-                "expected": pl.Float64, "upper_bound": pl.Float64, "alarm": pl.Boolean})
+                "expected": pl.Float64, "upper_bound": pl.Float64,
+                "alarm": pl.String if controlled else pl.Boolean})
     names = force_names(engine)
     area, what = area_label(level, unit, names), what_label(dimension, category)
     table = {
@@ -399,6 +461,19 @@ def exceedance(engine: Engine, viewer: Viewer, run: RunInfo, series_id: str,
     return SeriesView(series_id, frequency, area, what, controlled, frame, table)
 
 
+def _yes_no(alarm: bool | str) -> str:
+    return alarm if isinstance(alarm, str) else ("yes" if alarm else "no")
+
+
+def _release_alarm_months(viewer: Viewer, run: RunInfo, level: str, frequency: str
+                          ) -> set[dt.date]:
+    """Months whose alarm the viewer's release publishes (its exceedances table: the report
+    quarter's months, national series, and regional ones in the national release)."""
+    if frequency != "month" or (level == "region" and viewer.force_id is not None):
+        return set()
+    return {add_months(run.quarter, k) for k in range(3)}
+
+
 def _shown(value: Published | None) -> Published:
     if value is None:
         raise ValueError("a national or regional count has no published value")
@@ -409,8 +484,11 @@ def trend(engine: Engine, viewer: Viewer, run: RunInfo, series_id: str) -> pl.Da
     """The long-term trend of the series (both frequencies): change per year as a percentage
     with its 95% CI and p-value (model coefficients: shown as recorded, for every role that
     may see the series)."""
-    level, unit, _, _ = parse_series_id(series_id)
+    level, unit, dimension, _ = parse_series_id(series_id)
     check_series(viewer, level, unit)
+    if is_controlled(viewer, level, unit) and not any(
+            dimension in dims for (_, lv), dims in CONTROLLED_SCOPE.items() if lv == level):
+        raise AccessDenied(f"{series_id} is not published to the {viewer.role} role")
     table = schema.out_trend
     with engine.connect() as conn:
         frame = pl.read_database(
@@ -464,6 +542,9 @@ def period_changes(engine: Engine, viewer: Viewer, run: RunInfo, series_id: str
     rows = []
     controlled = is_controlled(viewer, level, unit)
     book = published_counts(engine, run) if controlled else None
+    if book is not None and not book.covers("quarter", level, dimension):
+        raise AccessDenied(f"counts of {series_id} are not published to the {viewer.role} "
+                           "role")
     own = _guard_series(engine, viewer, level, unit) if controlled else None
     own_rows = (_own_quarters(engine, run.run_id, f"force:{own}|{dimension}:{category}")
                 if own else {})

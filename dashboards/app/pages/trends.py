@@ -36,9 +36,10 @@ area = left.selectbox("Area", areas, key="trends_area")
 choices = catalogue.filter(catalogue["area"] == area)
 whats = choices["what"].to_list()
 what = middle.selectbox("Incidents", whats, key="trends_what")
-frequency = right.selectbox("Periods", list(data_trends.FREQUENCIES),
-                            format_func=data_trends.FREQUENCIES.get, key="trends_frequency")
 series_id = str(choices.filter(choices["what"] == what)["series_id"][0])
+periods = data_trends.frequencies(engine, viewer, run, series_id)
+frequency = right.selectbox("Periods", periods, format_func=data_trends.FREQUENCIES.get,
+                            key=f"trends_frequency_{'_'.join(periods)}")
 
 with st.spinner("Applying disclosure control…"):
     view = data_trends.exceedance(engine, viewer, run, series_id, frequency)
@@ -49,7 +50,10 @@ st.subheader(view.table["title"])
 if view.controlled:
     st.caption("Counts are disclosure-controlled: [c] is a count of 1 to 7, or one hidden so "
                "that another cannot be worked out; other counts are rounded to 5. Expected "
-               "counts and upper bounds are model outputs, rounded to 1 decimal place.")
+               "counts and upper bounds are model outputs, rounded to 1 decimal place; beside "
+               "a [c] the alarm is shown only where the quarterly release publishes it. "
+               "Monthly counts are published for the national total only, and regions by "
+               "their totals only: smaller counts are for PLaIT analysts.")
 render.chart(charts.exceedance_chart(view.table))
 st.dataframe(view.frame.rename({c: render.column_label(c) for c in view.frame.columns}),
              hide_index=True, width="stretch")
