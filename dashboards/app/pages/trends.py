@@ -54,6 +54,9 @@ if view.controlled:
                "a [c] the alarm is shown only where the quarterly release publishes it. "
                "Monthly counts are published for the national total only, and regions by "
                "their totals only: smaller counts are for PLaIT analysts.")
+elif viewer.force_id:
+    st.caption("Your force's own counts, as recorded: do not pass them on outside policing "
+               "without disclosure control.")
 render.chart(charts.exceedance_chart(view.table))
 st.dataframe(view.frame.rename({c: render.column_label(c) for c in view.frame.columns}),
              hide_index=True, width="stretch")
