@@ -8,12 +8,13 @@ from __future__ import annotations
 
 from typing import Any
 
+import polars as pl
 import streamlit as st
 
 from dashboards import charts, data
 from dashboards.report_pdf import column_label, printed_rows
 
-__all__ = ["chart", "column_label", "funnel_rows", "section", "table"]
+__all__ = ["chart", "column_label", "dataframe", "funnel_rows", "section", "table"]
 
 CHARTS = {
     "incidents_by_quarter": charts.quarterly_trend,
@@ -60,3 +61,18 @@ def funnel_rows(table_: dict[str, Any], force_label: str | None) -> dict[str, An
     """A funnel table cut as the force's PDF prints it (outside the limits, and its own)."""
     rows, _ = printed_rows(table_, force_label)
     return {**table_, "rows": rows}
+
+
+def dataframe(frame: Any, column_config: dict[str, Any] | None = None, **kwargs: Any) -> None:
+    """`st.dataframe` with dates shown as dates (Streamlit shows a polars Date with a time)
+    and datetimes to the minute."""
+    config = dict(column_config or {})
+    schema = getattr(frame, "schema", {})
+    for name, dtype in schema.items():
+        if name in config:
+            continue
+        if dtype == pl.Date:
+            config[name] = st.column_config.DateColumn(format="YYYY-MM-DD")
+        elif isinstance(dtype, pl.Datetime):
+            config[name] = st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm")
+    st.dataframe(frame, column_config=config, **kwargs)

@@ -9,7 +9,7 @@ import polars as pl
 import streamlit as st
 
 from dashboards import audit
-from dashboards.app import state
+from dashboards.app import render, state
 
 LIMIT = 10_000
 
@@ -42,7 +42,7 @@ if isinstance(dates, tuple) and len(dates) == 2:
     shown = shown.filter(pl.col("at").dt.date().is_between(dates[0], dates[1]))
 
 st.write(f"{shown.height:,} of {events.height:,} events.")
-st.dataframe(shown.drop("event_id").with_columns(pl.col("at").dt.strftime("%Y-%m-%d %H:%M:%S")),
+render.dataframe(shown.drop("event_id").with_columns(pl.col("at").dt.strftime("%Y-%m-%d %H:%M:%S")),
              hide_index=True, width="stretch",
              column_config={"at": "When (UTC)", "user_name": "User", "role": "Role",
                             "action": "Action", "page": "Page", "detail": "Detail"})

@@ -27,8 +27,8 @@ LABELS = {"file_name": "File", "received_at": "Received", "last_received": "Last
 
 
 def show(frame: pl.DataFrame) -> None:
-    st.dataframe(frame.rename({c: LABELS.get(c, render.column_label(c)) for c in frame.columns}),
-                 hide_index=True, width="stretch")
+    labels = {c: LABELS.get(c, render.column_label(c)) for c in frame.columns}
+    render.dataframe(frame.rename(labels), hide_index=True, width="stretch")
 
 
 def rejected_rows(viewer_: Viewer, force_id: str, force_name: str) -> None:

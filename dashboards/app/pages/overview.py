@@ -48,7 +48,8 @@ if viewer.force_id:
     by_group = (own.filter(pl.col("dimension") == "offence_group")
                 .pivot("quarter", index="category", values="incidents"))
     by_group = by_group.rename({c: str(c) for c in by_group.columns})
-    st.dataframe(by_group.rename({"category": "Offence group"}), hide_index=True, width="stretch")
+    render.dataframe(by_group.rename({"category": "Offence group"}), hide_index=True,
+                     width="stretch")
 
 st.subheader("Exceedance alarms")
 if viewer.is_national:
@@ -58,7 +59,7 @@ if viewer.is_national:
     if alarms.is_empty():
         st.write("No series is above its upper bound this month.")
     else:
-        st.dataframe(alarms, hide_index=True, width="stretch")
+        render.dataframe(alarms, hide_index=True, width="stretch")
 else:
     trends = data.section(release, "trends")
     exceed = next((t for t in (trends or {"tables": []})["tables"]

@@ -8,7 +8,7 @@ import streamlit as st
 
 from dashboards import audit, data, data_returns
 from dashboards.access import AccessDenied
-from dashboards.app import state
+from dashboards.app import render, state
 from etl.settings import get_settings
 
 RECEIPT_KEY = "returns_receipt"
@@ -73,7 +73,7 @@ if isinstance(receipt, data_returns.Receipt):
                "Rejected: set aside for the reason shown; correct it in your system and send "
                "it again.")
     if not receipt.rejects.is_empty():
-        st.dataframe(receipt.rejects, hide_index=True, width="stretch",
+        render.dataframe(receipt.rejects, hide_index=True, width="stretch",
                      column_config={"source_row": "Row in the file", "disposition": "Set aside as",
                                     "field": "Field", "reason": "Reason"})
 
@@ -93,7 +93,7 @@ loaded = data_returns.returns_loaded(engine, viewer)
 if loaded.is_empty():
     st.write("No return has been loaded yet.")
 else:
-    st.dataframe(loaded, hide_index=True, width="stretch",
+    render.dataframe(loaded, hide_index=True, width="stretch",
                  column_config={"file_name": "File", "force_id": "Force",
                                 "loaded_at": st.column_config.DatetimeColumn(
                                     "Loaded (UTC)", format="YYYY-MM-DD HH:mm"),

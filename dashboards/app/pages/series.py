@@ -31,8 +31,8 @@ LABELS = {"incident_id": "Incident", "reported_date": "Reported", "offence_group
 
 
 def show(frame: pl.DataFrame) -> None:
-    st.dataframe(frame.rename({c: LABELS.get(c, render.column_label(c)) for c in frame.columns}),
-                 hide_index=True, width="stretch")
+    labels = {c: LABELS.get(c, render.column_label(c)) for c in frame.columns}
+    render.dataframe(frame.rename(labels), hide_index=True, width="stretch")
 
 
 def members_view(viewer_: Viewer, run_: RunInfo, label: str) -> pl.DataFrame:
