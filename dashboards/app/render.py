@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import altair as alt
 import polars as pl
 import streamlit as st
 
@@ -25,7 +26,10 @@ CHARTS = {
 
 
 def chart(made: charts.Chart) -> None:
-    st.altair_chart(made.spec, width="stretch")
+    # the page's width, the specification's height for the plot alone: Streamlit's default
+    # fit squeezed the plot under a legend placed below it
+    spec = made.spec.properties(autosize=alt.AutoSizeParams(type="fit-x", contains="padding"))
+    st.altair_chart(spec, width="stretch")
     st.caption(made.alt_text)
 
 
