@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 SAMPLE := data/sample
 DB ?= sqlite:///data/plait.db
 
-.PHONY: run reports test bench-ingest bench-exceedance bench-link bench-analyse bench-report clean
+.PHONY: run reports test bench-ingest bench-exceedance bench-link bench-analyse bench-report bench-dashboard clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -43,6 +43,9 @@ bench-analyse: $(STAMP)
 
 bench-report: $(STAMP)
 	$(BIN)/python benchmarks/report/run.py
+
+bench-dashboard: $(STAMP)
+	$(BIN)/python benchmarks/dashboard/run.py
 
 clean:
 	rm -rf $(VENV) data/plait.db $(SAMPLE) data/reports data/users.toml

@@ -1,0 +1,214 @@
+"""Server time of every dashboard page with about a million incidents in the warehouse.
+
+The issue's goal: each page in at most 1 s, warm, with 1 million incidents in the warehouse
+(`plait synth --scale`). The warehouse is `plait synth --seed 7 --scale 213` (2016-01 to
+2026-09; scale 1 is about 4,700 incidents once ingested) through `plait ingest` and `plait analyse`, built
+once per backend and kept under benchmarks/data/dashboard/ (`build.py`), on SQLite and on
+PostgreSQL. If a scale fails to build, the next one given with `--scale` is used, and the
+section says so and where the larger one stopped.
+
+Each page is then run for each role that may open it (national, force:kent, npcc) in
+Streamlit's AppTest, in a fresh process per backend (`pages.py`): its first run in a new
+session, then N warm runs; the warm median is held against the goal. The cold start (caches
+emptied, the release built) is the first row. A profile of one more warm run names the
+functions of this repository where a slow page spends its time.
+
+Run: `.venv/bin/python benchmarks/dashboard/run.py [--scale 213[,100,...]]
+[--backends sqlite,postgresql] [--warm 3] [--pages overview,series] [--rebuild] [--no-write]`
+(`make bench-dashboard`). The section of benchmarks/RESULTS.md headed "dashboard pages" is
+replaced (or appended) with the machine, the data size and the date.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parents[1]
+sys.path.insert(0, str(REPO / "benchmarks"))
+sys.path.insert(0, str(HERE))
+from machine import describe  # noqa: E402
+
+from build import Build, build  # noqa: E402
+
+RESULTS = REPO / "benchmarks" / "RESULTS.md"
+HEADING = "## dashboard pages"
+GOAL_SECONDS = 1.0
+NAMES = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}
+
+
+def _option(argv: list[str], name: str, default: str) -> str:
+    return argv[argv.index(name) + 1] if name in argv else default
+
+
+def _built(scales: list[float], backend: str, rebuild: bool) -> tuple[Build, list[Build]]:
+    """The first scale that builds on `backend`, and the larger ones that did not."""
+    failed = []
+    for scale in scales:
+        made = build(scale, backend, rebuild=rebuild)
+        if made.ok:
+            return made, failed
+        failed.append(made)
+    raise SystemExit(f"{backend}: no scale of {scales} built; see benchmarks/data/dashboard/")
+
+
+def _time_pages(made: Build, warm: int, pages: str | None) -> dict[str, Any]:
+    args = [sys.executable, str(HERE / "pages.py"), made.url, "--warm", str(warm), "--profile"]
+    if pages:
+        args += ["--pages", pages]
+    done = subprocess.run(args, check=True, stdout=subprocess.PIPE, text=True, cwd=REPO,
+                          env=os.environ | {"PYTHONPATH": str(REPO)})
+    return json.loads(done.stdout)
+
+
+def _seconds(value: float | None) -> str:
+    return "" if value is None else f"{value:.2f}"
+
+
+def section(builds: dict[str, Build], failures: dict[str, list[Build]],
+            timings: dict[str, dict[str, Any]], warm: int, load: tuple[str, str]) -> str:
+    backends = list(builds)
+    first = next(iter(builds.values()))
+    lines = [
+        f"{HEADING} at a million incidents — {dt.datetime.now(dt.UTC):%a %d %b %Y %H:%M} UTC",
+        "",
+        f"- machine: {describe()}; load average (1 min) {load[0]} at the start, {load[1]} at "
+        "the end (other engineers' tests share the 2 cores, so single runs are noisy)",
+        f"- data: `plait synth --seed 7 --scale {first.scale:g}` (2016-01 to 2026-09) through "
+        "`plait ingest` and `plait analyse`: "
+        + "; ".join(f"{NAMES[b]} {m.incidents:,} incidents in core_incident"
+                    for b, m in builds.items()),
+        f"- goal: every page at most {GOAL_SECONDS:.0f} s warm",
+        "- time: the page's script run on the server (the ScriptRunner thread of Streamlit's "
+        "AppTest: entry script, navigation and page, Streamlit's caches included), not the "
+        "browser's drawing. Each page × role opens in a new session, signed in as that role. "
+        "First: that session's first run. Warm: the median of its next "
+        f"{warm} runs in the same process (Streamlit's caches are shared by the server "
+        "process). Cold start: Streamlit's caches are emptied once, before the first row, as "
+        "after a restart; that run builds the release (cached 15 minutes), whichever page "
+        "asks first. A run during which the release was rebuilt is flagged and not counted "
+        "as warm.",
+    ]
+    for backend, failed in failures.items():
+        for made in failed:
+            stopped = next(s for s in made.steps if not s.ok)
+            lines.append(f"- {NAMES[backend]}: scale {made.scale:g} did not build: "
+                         f"`{stopped.name}` failed after {stopped.seconds:.0f} s ({stopped.note}); "
+                         f"the pages were timed at scale {builds[backend].scale:g}")
+    lines += ["", "Building the warehouse (each step a fresh `plait` process):", "",
+              "| step | " + " | ".join(f"{NAMES[b]} (s) | {NAMES[b]} peak memory (MB)"
+                                        for b in backends) + " |",
+              "|---|" + "---:|---:|" * len(backends)]
+    steps = [s.name for s in first.steps]
+    for name in steps:
+        cells = []
+        for backend in backends:
+            step = next(s for s in builds[backend].steps if s.name == name)
+            cells += [f"{step.seconds:,.0f}", f"{step.peak_mb:,.0f}"]
+        lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    lines += ["", "The release every page but Admin and Returns shows (all 47 audiences from one "
+              "protected cell book, `dashboards.data.all_releases`, outside Streamlit, "
+              "profiled): " + "; ".join(f"{NAMES[b]} {t['release_build']['seconds']:.1f} s"
+                                        for b, t in timings.items()
+                                        if t["release_build"]["seconds"]), ""]
+    for backend, found in timings.items():
+        build_s = found["release_build"]["seconds"]
+        if build_s and build_s > GOAL_SECONDS:
+            lines.append(f"- where the {NAMES[backend]} release build goes: "
+                         + _top(found["release_build"].get("profile", []), skip=(
+                             "dashboards/data.py", "analytics/release.py:876")))
+    lines += ["", "| page | role | " + " | ".join(f"{NAMES[b]} first (s) | {NAMES[b]} warm (s)"
+                                                 for b in backends) + " | |",
+              "|---|---|" + "---:|---:|" * len(backends) + "---|"]
+    keyed = {b: {(r["page"], r["role"]): r for r in t["pages"]} for b, t in timings.items()}
+    order = [(r["page"], r["role"]) for r in timings[backends[0]]["pages"]]
+    slow: list[tuple[str, str, str, dict[str, Any]]] = []
+    for key in order:
+        cells, notes = [], set()
+        for backend in backends:
+            found = keyed[backend].get(key)
+            if found is None:
+                cells += ["", ""]
+                continue
+            cells += [_seconds(found["first"]), _seconds(found["warm_median"])]
+            if found["cold"]:
+                notes.add("cold start: first includes building the release")
+            elif found.get("first_built_release"):
+                notes.add(f"{NAMES[backend]}: first rebuilt the release (cache expired)")
+            if found.get("rebuilt_during_warm"):
+                notes.add(f"{NAMES[backend]}: release rebuilt during "
+                          f"{found['rebuilt_during_warm']} more run(s), not counted")
+            if found["error"]:
+                notes.add(f"error: {found['error']}")
+            if found["placeholder"]:
+                notes.add("placeholder page (being built)")
+            if found["warm_median"] is not None and found["warm_median"] > GOAL_SECONDS:
+                notes.add("**over the goal**")
+                slow.append((key[0], key[1], backend, found))
+        lines.append(f"| {key[0]} | {key[1]} | " + " | ".join(cells) + " | "
+                     + "; ".join(sorted(notes)) + " |")
+    over = {(p, r) for p, r, _, _ in slow}
+    lines += ["", f"{len(order) - len(over)} of {len(order)} page × role runs within "
+              f"{GOAL_SECONDS:.0f} s warm on every backend timed"
+              + (f"; over: {', '.join(f'{p} ({r})' for p, r in sorted(over))}." if over
+                 else "."), ""]
+    for page, role, backend, found in slow:
+        lines.append(f"- {page} ({role}, {NAMES[backend]}), a profiled warm run: "
+                     + _top(found.get("profile", []), skip=("dashboards/app/pages/",)))
+    if slow:
+        lines.append("")
+    return "\n".join(lines)
+
+
+def _top(profile: list[dict[str, Any]], skip: tuple[str, ...], n: int = 5) -> str:
+    """The functions that take the most time (cumulative), leaving out the page itself."""
+    kept = [f for f in profile if not f["function"].startswith(skip)
+            and "<module>" not in f["function"] and "<" not in f["function"].split()[-1]][:n]
+    return "; ".join(f"`{f['function']}` {f['cumulative']:.1f} s ({f['calls']} calls)"
+                     for f in kept) or "no function of this repository stands out"
+
+
+def write_section(text: str) -> None:
+    """Replace this benchmark's section of RESULTS.md (up to the next `## `), or append it."""
+    lines = RESULTS.read_text(encoding="utf-8").splitlines()
+    start = next((i for i, line in enumerate(lines) if line.startswith(HEADING)), None)
+    if start is None:
+        body = "\n".join(lines).rstrip("\n") + "\n\n" + text + "\n"
+    else:
+        end = next((i for i in range(start + 1, len(lines)) if lines[i].startswith("## ")),
+                   len(lines))
+        before = "\n".join(lines[:start]).rstrip("\n")
+        after = "\n".join(lines[end:])
+        body = before + "\n\n" + text + ("\n\n" + after if after else "\n")
+    RESULTS.write_text(body.rstrip("\n") + "\n", encoding="utf-8")
+
+
+def main(argv: list[str]) -> None:
+    scales = [float(s) for s in _option(argv, "--scale", "213").split(",")]
+    backends = _option(argv, "--backends", "sqlite,postgresql").split(",")
+    warm = int(_option(argv, "--warm", "3"))
+    pages = _option(argv, "--pages", "") or None
+    load_start = f"{os.getloadavg()[0]:.1f}"
+    builds: dict[str, Build] = {}
+    failures: dict[str, list[Build]] = {}
+    for backend in backends:
+        builds[backend], failures[backend] = _built(scales, backend, "--rebuild" in argv)
+    timings = {}
+    for backend, made in builds.items():
+        print(f"{NAMES[backend]}: timing the pages on {made.incidents:,} incidents",
+              file=sys.stderr, flush=True)
+        timings[backend] = _time_pages(made, warm, pages)
+    text = section(builds, failures, timings, warm, (load_start, f"{os.getloadavg()[0]:.1f}"))
+    print(text)
+    if "--no-write" not in argv:
+        write_section(text)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
