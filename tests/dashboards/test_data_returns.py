@@ -24,10 +24,10 @@ from dashboards.access import AccessDenied, Viewer
 from etl.ingest import ingest_paths
 from etl.mapping import mapping_for
 from etl.schema import core_incident, raw_source_file
+from etl.synth import generate
 from etl.warehouse import make_engine, migrate
 from tests.conftest import TEST_KEY, fresh_warehouse_url
 
-SAMPLE = Path(__file__).parents[2] / "data" / "sample"
 TODAY = dt.date(2026, 11, 28)
 WY = Viewer("lead-wy", "force:west-yorkshire")
 KENT = Viewer("lead-kent", "force:kent")
@@ -80,13 +80,21 @@ def with_identifier(path: Path, row: int, value: str, out: Path) -> Path:
     return changed
 
 
+@pytest.fixture(scope="module")
+def sample(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """`plait synth --seed 7`, as `make run` writes data/sample (not in a clean clone)."""
+    out = tmp_path_factory.mktemp("returns-sample")
+    generate(out, seed=7)
+    return out
+
+
 @pytest.fixture
-def loaded_engine(backend: str, tmp_path: Path) -> Iterator[Engine]:
+def loaded_engine(backend: str, tmp_path: Path, sample: Path) -> Iterator[Engine]:
     """A warehouse holding the sample's West Yorkshire and Kent returns."""
     for url in fresh_warehouse_url(backend, tmp_path):
         engine = make_engine(url)
         migrate(engine)
-        reports = ingest_paths([extract(SAMPLE, "west-yorkshire"), extract(SAMPLE, "kent")],
+        reports = ingest_paths([extract(sample, "west-yorkshire"), extract(sample, "kent")],
                                engine, TEST_KEY, today=TODAY)
         assert [r.status for r in reports] == ["loaded", "loaded"]
         yield engine
@@ -103,10 +111,10 @@ def _events(engine: Engine) -> pl.DataFrame:
 
 
 @pytest.mark.integration
-def test_own_force_upload_is_loaded_and_receipted(loaded_engine: Engine, tmp_path: Path
-                                                  ) -> None:
+def test_own_force_upload_is_loaded_and_receipted(sample: Path, loaded_engine: Engine,
+                                                  tmp_path: Path) -> None:
     before = _count(loaded_engine)
-    path = spoiled_return(SAMPLE, tmp_path)
+    path = spoiled_return(sample, tmp_path)
     receipt = data_returns.ingest_upload(loaded_engine, WY, path.name, path.read_bytes(),
                                          TEST_KEY, synthetic_only=False, today=TODAY)
     assert (receipt.status, receipt.kind, receipt.force_id) == (
@@ -134,9 +142,9 @@ def test_own_force_upload_is_loaded_and_receipted(loaded_engine: Engine, tmp_pat
 
 
 @pytest.mark.integration
-def test_same_bytes_again_change_nothing_and_repeat_the_receipt(loaded_engine: Engine,
+def test_same_bytes_again_change_nothing_and_repeat_the_receipt(sample: Path, loaded_engine: Engine,
                                                                 tmp_path: Path) -> None:
-    path = spoiled_return(SAMPLE, tmp_path)
+    path = spoiled_return(sample, tmp_path)
     first = data_returns.ingest_upload(loaded_engine, NATIONAL, path.name, path.read_bytes(),
                                        TEST_KEY, synthetic_only=False, today=TODAY)
     before = _count(loaded_engine)
@@ -148,8 +156,9 @@ def test_same_bytes_again_change_nothing_and_repeat_the_receipt(loaded_engine: E
 
 
 @pytest.mark.integration
-def test_another_forces_return_is_refused_before_loading(loaded_engine: Engine) -> None:
-    kent = extract(SAMPLE, "kent")
+def test_another_forces_return_is_refused_before_loading(sample: Path,
+                                                         loaded_engine: Engine) -> None:
+    kent = extract(sample, "kent")
     files = _count(loaded_engine, raw_source_file)
     with pytest.raises(AccessDenied, match="kent"):
         data_returns.ingest_upload(loaded_engine, WY, kent.name, kent.read_bytes(), TEST_KEY,
@@ -165,13 +174,13 @@ def test_another_forces_return_is_refused_before_loading(loaded_engine: Engine) 
 
 
 @pytest.mark.integration
-def test_a_file_whose_force_cannot_be_told_is_not_loaded(loaded_engine: Engine,
+def test_a_file_whose_force_cannot_be_told_is_not_loaded(sample: Path, loaded_engine: Engine,
                                                          tmp_path: Path) -> None:
     """Nine forces export Athena's layout: without the force in its name, Kent's workbook is
     nobody's; a file of no known layout is nobody's either. Both fail, are receipted and
     audited, and nothing is written."""
     files = _count(loaded_engine, raw_source_file)
-    kent = extract(SAMPLE, "kent").read_bytes()
+    kent = extract(sample, "kent").read_bytes()
     nameless = data_returns.ingest_upload(loaded_engine, KENT, "C:\\exports\\athena.xlsx", kent,
                                           TEST_KEY, synthetic_only=False, today=TODAY)
     assert (nameless.file, nameless.status) == ("athena.xlsx", "failed")
@@ -186,9 +195,9 @@ def test_a_file_whose_force_cannot_be_told_is_not_loaded(loaded_engine: Engine,
 
 
 @pytest.mark.integration
-def test_without_a_key_only_invented_people_are_accepted(loaded_engine: Engine,
+def test_without_a_key_only_invented_people_are_accepted(sample: Path, loaded_engine: Engine,
                                                          tmp_path: Path) -> None:
-    path = spoiled_return(SAMPLE, tmp_path)
+    path = spoiled_return(sample, tmp_path)
     real = with_identifier(path, 5, "jane.doe1987@gmail.com", tmp_path / "real")
     with pytest.raises(data_returns.UploadRefused, match=r"row 5, SuspectIdentifiers") as exc:
         data_returns.ingest_upload(loaded_engine, WY, real.name, real.read_bytes(), TEST_KEY,
@@ -257,13 +266,13 @@ def test_not_invented(column: str, value: str, invented: bool) -> None:
 
 
 @pytest.mark.unit
-def test_every_sample_return_is_invented() -> None:
+def test_every_sample_return_is_invented(sample: Path) -> None:
     """The rule must not refuse what `plait synth` wrote (data/sample: every force)."""
     from etl.ingest import detect, read_force_return
 
-    for path in sorted(SAMPLE.glob("*_*.*")):
-        if path.suffix not in (".csv", ".xlsx", ".jsonl"):
-            continue
+    returns = [p for p in sorted(sample.glob("*_*.*")) if p.suffix in (".csv", ".xlsx", ".jsonl")]
+    assert len(returns) >= 40  # every force's return
+    for path in returns:
         data = path.read_bytes()
         found = detect(path, data)
         assert found.mapping is not None
