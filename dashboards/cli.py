@@ -37,11 +37,13 @@ def synth(
     start: Annotated[str, typer.Option(help="First month, YYYY-MM")] = "2016-01",
     end: Annotated[str, typer.Option(help="Last month, YYYY-MM")] = "2026-09",
     scale: Annotated[float, typer.Option(help="Volume multiplier (benchmarks)")] = 1.0,
+    style: Annotated[str, typer.Option(
+        help="a (default) or b (planted by other rules, to evaluate across styles)")] = "a",
 ) -> None:
     """Write synthetic extracts for every force, in its own layout, plus DIR/truth/."""
     from etl.synth import generate
 
-    summary = generate(out, seed=seed, start=start, end=end, scale=scale)
+    summary = generate(out, seed=seed, start=start, end=end, scale=scale, style=style)
     table = Table(title=f"Synthetic extracts in {summary.out} ({start}..{end}, seed {seed})")
     table.add_column("what")
     table.add_column("count", justify="right")
