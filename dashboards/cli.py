@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 import polars as pl
 import typer
@@ -37,7 +37,7 @@ def synth(
     start: Annotated[str, typer.Option(help="First month, YYYY-MM")] = "2016-01",
     end: Annotated[str, typer.Option(help="Last month, YYYY-MM")] = "2026-09",
     scale: Annotated[float, typer.Option(help="Volume multiplier (benchmarks)")] = 1.0,
-    style: Annotated[str, typer.Option(
+    style: Annotated[Literal["a", "b"], typer.Option(
         help="a (default) or b (planted by other rules, to evaluate across styles)")] = "a",
 ) -> None:
     """Write synthetic extracts for every force, in its own layout, plus DIR/truth/."""

@@ -46,6 +46,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import random
 from collections import Counter, defaultdict
 from pathlib import Path
 
@@ -75,7 +76,7 @@ PLANT_COLUMNS = ("file", "row", "force_id", "force_ref", "crime_id", "offender_i
                  "keys_revealed", "key_kinds")
 
 
-def _s(seed: int, name: str):  # type: ignore[no-untyped-def]
+def _s(seed: int, name: str) -> random.Random:
     return stream(seed, f"style-b:{name}")
 
 
@@ -139,12 +140,12 @@ def generate(out: Path, seed: int = 7, start: str = "2016-01", end: str = "2026-
         dirty=len(dirty), transfers=len(origins), series=len(series),
         campaigns=len({s.campaign_id for s in world.senders if s.campaign_id}), exceedances=0)
     _write_truth(out / "truth", seed, start, end, scale, first, last, styles, lines, pii,
-                 summary, world, origins, origin_of)
+                 summary, world, origins, origin_of, incidents)
     return summary
 
 
-def _transfers(incidents: list[Incident], rng, origin_of,  # type: ignore[no-untyped-def]
-               first: dt.date) -> list[Incident]:
+def _transfers(incidents: list[Incident], rng: random.Random,
+               origin_of: dict[int, plants.Case], first: dt.date) -> list[Incident]:
     """A lone sender's crime first recorded by the Met (reported at Westminster) or another
     force, closed there as transferred and recorded again by the right one (only crimes
     every force can record: code forces have no code for a hoax or a s127 offence)."""
@@ -201,11 +202,11 @@ def _render(seed: int, styles: dict[str, ForceStyle], incidents: list[Incident]
     return lines, pii
 
 
-def _write_truth(folder: Path, seed: int, start: str, end: str, scale: float,  # type: ignore[no-untyped-def]
+def _write_truth(folder: Path, seed: int, start: str, end: str, scale: float,
                  first: dt.date, last: dt.date, styles: dict[str, ForceStyle],
                  lines: dict[str, list[Line]], pii: set[tuple[str, str]],
                  summary: SynthSummary, world: plants.World, origins: list[Incident],
-                 origin_of) -> None:
+                 origin_of: dict[int, plants.Case], built: list[Incident]) -> None:
     incident_rows: list[list[object]] = []
     dirty_rows: list[list[object]] = []
     plant_rows: list[list[object]] = []
@@ -232,8 +233,12 @@ def _write_truth(folder: Path, seed: int, start: str, end: str, scale: float,  #
         [o.crime_id, o.force_id, o.force_ref, o.partner.force_id, o.partner.force_ref]
         for o in sorted(origins, key=lambda o: o.crime_id) if o.partner
     ])
+    platforms: dict[int, set[str]] = defaultdict(set)
+    for incident in built:
+        if incident.platform and incident.transfer_role != "origin":
+            platforms[id(origin_of[id(incident)].sender)].add(incident.platform)
     truth_files.write_csv(folder / "series.csv", truth_files.SERIES_COLUMNS,
-                          _series_rows(world))
+                          _series_rows(world, platforms))
     truth_files.write_csv(folder / "exceedances.csv", truth_files.EXCEEDANCE_COLUMNS, [])
     truth_files.write_csv(folder / "exceedance_months.csv",
                           truth_files.EXCEEDANCE_MONTH_COLUMNS, [])
@@ -264,17 +269,19 @@ def _write_truth(folder: Path, seed: int, start: str, end: str, scale: float,  #
     })
 
 
-def _series_rows(world: plants.World) -> list[list[object]]:
+def _series_rows(world: plants.World, platforms: dict[int, set[str]]) -> list[list[object]]:
+    """One row per sender with two or more incidents (channel and platform: every one they
+    used, `;`-joined; signature: their phrase as they write it)."""
     out: list[list[object]] = []
     for s in world.senders:
         if not s.series_id:
             continue
         forces = sorted({c.force_id for c in s.cases})
         channels = sorted({c.channel for c in s.cases})
-        platforms = sorted({s.platform} if s.platform else set())
+        used = sorted(platforms.get(id(s), set()))
         phrase = s.phrase.verbatim if s.phrase else ""
         out.append([s.series_id, s.kind, s.campaign_id, len(s.cases), len(forces),
-                    ";".join(forces), ";".join(channels), ";".join(platforms), phrase,
+                    ";".join(forces), ";".join(channels), ";".join(used), phrase,
                     s.targeting])
     return out
 

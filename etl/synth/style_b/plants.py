@@ -26,6 +26,7 @@ from etl.synth.population import Membership
 from etl.synth.sampling import weighted
 from etl.synth.style_b.identities import RELAYS, Registry
 from etl.synth.style_b.phrases import ABUSE, FORMS, Phrase, Phrasebook, demands_on
+from etl.synth.style_b.summaries import topic
 from etl.synth.style_b.victims import ROLES, Victims, investigating_force
 
 OFFENCE_MIX: dict[str, float] = {
@@ -98,6 +99,8 @@ class Sender:
     channels: dict[str, float] = field(default_factory=dict)
     platform: str | None = None
     hate_strand: str | None = None
+    topic: str | None = None
+    pet_abuse: str | None = None
     targeting: str = "scattergun"
     anchor_role: str = ""
     timing: str = ""
@@ -144,8 +147,8 @@ class World:
     _series: int = 0
     _campaigns: Counter[str] = field(default_factory=Counter)
 
-    def sender(self, kind: str, **kwargs: object) -> Sender:
-        s = Sender(f"O{len(self.senders) + 1:07d}", kind, **kwargs)  # type: ignore[arg-type]
+    def sender(self, kind: str, series_id: str = "", campaign_id: str = "") -> Sender:
+        s = Sender(f"O{len(self.senders) + 1:07d}", kind, series_id, campaign_id)
         self.senders.append(s)
         return s
 
@@ -368,6 +371,10 @@ def repeat_offenders(world: World, rng: random.Random, incidents: float) -> None
             sender.forms = _forms(rng, "social_media" in sender.channels)
         if rng.random() < 0.15:
             sender.hate_strand = weighted(rng, HATE)
+        if rng.random() < 0.6:
+            sender.topic = topic(rng, days[0])
+        if rng.random() < 0.4:
+            sender.pet_abuse = rng.choice(ABUSE)
         _assign(world, rng, sender, days, _reveal_count(rng, n))
         made += n
 
@@ -535,6 +542,10 @@ def background(world: World, rng: random.Random, day: dt.date) -> Case:
 
 
 def abuse_for(rng: random.Random, case: Case) -> str | None:
-    """A stock line of abuse: anyone may use it, so it links nobody."""
+    """A stock line of abuse: anyone may use it, so alone it links nobody (a repeat sender
+    may have a favourite, which is weak evidence: hundreds share each line)."""
+    pet = case.sender.pet_abuse
+    if pet and rng.random() < 0.5:
+        return pet
     share = 0.4 if case.sender.kind == "lone" else 0.25
     return rng.choice(ABUSE) if rng.random() < share else None

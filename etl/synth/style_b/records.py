@@ -133,7 +133,7 @@ def _summary(rng: random.Random, case: Case, incident: Incident,
         link_note=(bool(sender.series_id) and case.index > 0 and rng.random() < 0.06)
         or (sender.kind == "lone" and rng.random() < 0.01),
         mass_note=sender.kind == "mass_sender" and rng.random() < 0.25,
-        abuse=abuse_for(rng, case),
+        abuse=abuse_for(rng, case), topic=sender.topic,
     )
     text = write(rng, officers, content)
     if rng.random() < 0.03:
