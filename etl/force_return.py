@@ -8,8 +8,11 @@ sensitive leaves this function (DESIGN.md, "Sensitive fields").
 
 from __future__ import annotations
 
+import contextlib
+import csv
 import datetime as dt
 import json
+import re
 from dataclasses import dataclass
 
 import polars as pl
@@ -17,7 +20,7 @@ import polars as pl
 from etl import reference
 from etl.mapping import ForceMapping
 from etl.pseudonymise import add_pseudonyms, identifier_tokens, keyed_hash, victim_id
-from etl.readers import SOURCE_ROW
+from etl.readers import MALFORMED_SCHEMA, SOURCE_ROW
 from etl.redaction import redact
 from etl.vocabulary import CANONICAL_COLUMNS, NULL_TOKENS, PLATFORMS
 
@@ -32,6 +35,10 @@ SENSITIVE_FIELDS = ("victim_name", "suspect_name", "postcode")
 PLATFORM_SYNONYMS = {"twitter": "X", "x twitter": "X", "fb": "Facebook", "insta": "Instagram",
                      "ig": "Instagram", "yt": "YouTube", "whats app": "WhatsApp"}
 ID_PREFIX = "__id__"
+ROW_FIELD = "row"
+TOTALS = r"(?i)^\s*(?:grand\s+|sub-?\s*)?totals?\b"
+HEADER_AGAIN = "a second header row (the column names again), not a record"
+TOTALS_ROW = "a totals row, not a record"
 
 
 @dataclass(frozen=True)
@@ -43,8 +50,12 @@ class Mapped:
 
 
 def to_canonical(raw: pl.DataFrame, mapping: ForceMapping, key: bytes,
-                 today: dt.date | None = None) -> Mapped:
-    """Map one force's extract; every input row ends in exactly one of the two outputs."""
+                 today: dt.date | None = None, *, malformed: pl.DataFrame | None = None,
+                 notes: dict[int, str] | None = None) -> Mapped:
+    """Map one force's extract; every input row ends in exactly one of the two outputs.
+
+    `malformed` rows (`etl.readers.Extract`), which could not be split into fields, are
+    quarantined too; `notes` are added to the reasons of the rows they name."""
     today = today or dt.date.today()
     frame = _rename(raw, mapping)
     frame = _clean_text(frame)
@@ -55,6 +66,12 @@ def to_canonical(raw: pl.DataFrame, mapping: ForceMapping, key: bytes,
     frame = _parse_coordinates(frame)
     frame = _platform(frame)
     frame = _add_errors(frame, mapping, today)
+    frame = frame.with_columns(  # a header or totals row is never a duplicate of another
+        pl.when(pl.col("error_field") == ROW_FIELD)
+        .then(pl.struct(SOURCE_ROW, "row_hash").hash(seed=1))
+        .otherwise(pl.col("row_hash"))
+        .alias("row_hash")
+    )
     names = _names_in_file(frame)
     id_cols = tuple(f"{ID_PREFIX}{c}" for c in mapping.suspect_identifier_columns)
     frame = add_pseudonyms(frame, identifier_columns=id_cols, key=key)
@@ -68,7 +85,18 @@ def to_canonical(raw: pl.DataFrame, mapping: ForceMapping, key: bytes,
         *CANONICAL_COLUMNS, SOURCE_ROW, "row_hash"
     )
     rejected = _rejects(frame.filter(pl.col("error_field").is_not_null()), mapping, key, names)
-    return Mapped(accepted=accepted, rejected=rejected)
+    if malformed is not None and malformed.height:
+        header = [c for c in raw.columns if c != SOURCE_ROW]
+        rejected = pl.concat([rejected, _malformed_rejects(malformed, header, mapping, key, names)])
+    if notes:
+        note = pl.col(SOURCE_ROW).replace_strict(notes, default=None, return_dtype=pl.String)
+        rejected = rejected.with_columns(
+            pl.when(note.is_not_null())
+            .then(pl.concat_str(pl.col("reason"), pl.lit("; "), note))
+            .otherwise(pl.col("reason"))
+            .alias("reason")
+        )
+    return Mapped(accepted=accepted, rejected=rejected.sort(SOURCE_ROW))
 
 
 def _rename(raw: pl.DataFrame, mapping: ForceMapping) -> pl.DataFrame:
@@ -275,9 +303,21 @@ def _add_errors(frame: pl.DataFrame, mapping: ForceMapping, today: dt.date) -> p
     first_field = pl.coalesce(
         [pl.when(cond.fill_null(False)).then(pl.lit(f)) for f, cond, _ in checks]
     )
+    header_again = pl.all_horizontal(
+        [pl.col(f"raw_{f}").str.strip_chars() == mapping.columns[f]
+         for f in ("force_ref", "reported_date")]
+    ).fill_null(False)
+    totals = (
+        pl.any_horizontal([pl.col(f"raw_{f}").str.contains(TOTALS) for f in _checked_fields()])
+        .fill_null(False) & pl.col("reported_date").is_null()
+    )
+    structural = pl.when(header_again).then(pl.lit(HEADER_AGAIN)) \
+        .when(totals).then(pl.lit(TOTALS_ROW))
     return frame.with_columns(
-        first_field.alias("error_field"),
-        pl.concat_str(flags, separator="; ", ignore_nulls=True).alias("error_reason"),
+        pl.when(structural.is_not_null()).then(pl.lit(ROW_FIELD)).otherwise(first_field)
+        .alias("error_field"),
+        pl.coalesce(structural, pl.concat_str(flags, separator="; ", ignore_nulls=True))
+        .alias("error_reason"),
     ).with_columns(
         pl.col("latitude_stored").alias("latitude"), pl.col("longitude_stored").alias("longitude")
     )
@@ -331,3 +371,85 @@ def _rejects(bad: pl.DataFrame, mapping: ForceMapping, key: bytes,
         "row_hash",
         "incident_id",
     )
+
+
+def _malformed_rejects(malformed: pl.DataFrame, header: list[str], mapping: ForceMapping,
+                       key: bytes, names: list[str]) -> pl.DataFrame:
+    """Rows that could not be split into fields: their raw text, hashed and redacted as any
+    reject's fields are (DESIGN.md, "Sensitive fields"), with the line they were on.
+
+    Which cells hold a name or an identifier is uncertain when a row has too many or too
+    few fields, so every cell that could be one is hashed: a value displaced by an extra or
+    a missing delimiter keeps its position counted from the row's start or from its end.
+    The text is then redacted as free text is, also of every name seen in the file."""
+    schema = {SOURCE_ROW: pl.Int64, "field": pl.String, "reason": pl.String,
+              "raw_row": pl.String, "row_hash": pl.UInt64, "incident_id": pl.String}
+    malformed = malformed.select(list(MALFORMED_SCHEMA))
+    if malformed.height == 0:
+        return pl.DataFrame(schema=schema)
+    texts: list[str] = []
+    seen_names: list[str] = []
+    for text in malformed["raw_text"].to_list():
+        cells = _sensitive_cells(text, header, mapping)
+        for column, value in sorted(cells, key=lambda cell: -len(cell[1])):
+            hashed = _hashed_cell(column, value, mapping, key)
+            text = text.replace(value, hashed).replace(value.replace('"', '""'), hashed)
+            if column in (mapping.columns.get("victim_name"), mapping.columns.get("suspect_name")):
+                seen_names.append(value)
+        texts.append(text)
+    redacted = pl.Series("text", texts, dtype=pl.String).to_frame().select(
+        redact(pl.col("text"), sorted(set(names) | set(seen_names))))["text"].to_list()
+    raw_rows = [json.dumps({"line": line, "text": text}, ensure_ascii=False)
+                for line, text in zip(malformed["line"].to_list(), redacted, strict=True)]
+    return malformed.select(
+        SOURCE_ROW,
+        pl.lit(ROW_FIELD).alias("field"),
+        "reason",
+        pl.Series("raw_row", raw_rows, dtype=pl.String),
+        pl.concat_str(pl.col(SOURCE_ROW).cast(pl.String), pl.col("raw_text")).hash(seed=2)
+        .alias("row_hash"),
+        pl.lit(None, pl.String).alias("incident_id"),
+    )
+
+
+def _sensitive_columns(mapping: ForceMapping) -> list[str]:
+    fields = [mapping.columns[f] for f in SENSITIVE_FIELDS if f in mapping.columns]
+    return [*fields, *mapping.suspect_identifier_columns]
+
+
+def _sensitive_cells(text: str, header: list[str], mapping: ForceMapping
+                     ) -> list[tuple[str, str]]:
+    """(column, value) of every cell of a malformed row that may hold a name or identifier."""
+    sensitive = _sensitive_columns(mapping)
+    cells: set[tuple[str, str]] = set()
+    if mapping.format == "jsonl":
+        for column in sensitive:
+            pattern = rf'"{re.escape(column)}"\s*:\s*"((?:[^"\\]|\\.)*)'
+            cells.update((column, m.group(1)) for m in re.finditer(pattern, text))
+    else:
+        splits = [next(csv.reader([text], delimiter=mapping.delimiter), []),
+                  text.split(mapping.delimiter)]
+        for values in splits:
+            for index, column in enumerate(header):
+                if column not in sensitive:
+                    continue
+                for at in {index, len(values) - len(header) + index}:
+                    if 0 <= at < len(values):
+                        cells.add((column, values[at]))
+    return [(c, v.strip()) for c, v in cells
+            if len(v.strip()) >= 2 and v.strip().lower() not in NULL_TOKENS]
+
+
+def _hashed_cell(column: str, value: str, mapping: ForceMapping, key: bytes) -> str:
+    if mapping.format == "jsonl":
+        with contextlib.suppress(json.JSONDecodeError):
+            value = json.loads(f'"{value}"')
+    value = value.strip('"').strip()
+    if column == mapping.columns.get("victim_name"):
+        return victim_id(value, key) or ""
+    if column == mapping.columns.get("suspect_name"):
+        return keyed_hash(key, f"name:{value}")
+    if column == mapping.columns.get("postcode"):
+        return "[postcode]"
+    tokens = identifier_tokens(value, column)
+    return ";".join(keyed_hash(key, f"{k}:{v}") for k, v in tokens)

@@ -23,18 +23,23 @@ from etl.force_return import Mapped, to_canonical
 from etl.mapping import ForceMapping, all_mappings
 from etl.readers import (
     SOURCE_ROW,
+    Extract,
     UnreadableFileError,
+    check_readable,
     content_sha256,
+    read_csv_extract,
     read_csv_text,
     read_header,
-    read_jsonl_text,
-    read_xlsx_text,
+    read_jsonl_extract,
+    read_xlsx_extract,
 )
 from etl.schema import core_incident, core_reject, core_street_crime, raw_source_file
 from etl.warehouse import insert_frame
 
 EXTRACT_SUFFIXES = {".csv": "csv", ".xlsx": "xlsx", ".jsonl": "jsonl"}
 SKIPPED_DIRS = {"truth"}
+OTHER_DELIMITERS = (";", "\t", "|", ",")
+SHOWN_COLUMNS = 8
 
 
 @dataclass
@@ -81,12 +86,17 @@ def discover(paths: Iterable[Path]) -> list[Path]:
 
 
 def detect(path: Path, data: bytes) -> Detected:
-    """A data.police.uk street file by its header and name; a force return by its mapping."""
+    """A data.police.uk street file by its header and name; a force return by its mapping.
+
+    A file no layout could read fails first with its own cause (empty, not text, an
+    unsupported encoding, a broken workbook); a header that fits no mapping names the
+    closest mapping and the columns it lacks."""
     if not path.exists():
         raise UnreadableFileError(path, "no such file")
     fmt = EXTRACT_SUFFIXES.get(path.suffix.lower())
     if fmt is None:
         raise UnreadableFileError(path, f"unknown file type '{path.suffix}' (csv, xlsx, jsonl)")
+    check_readable(path, fmt, data)
     if fmt == "csv" and police_uk.looks_like_street_name(path):
         header = read_header(path, "csv", data)
         if not police_uk.is_street_file(path, header):
@@ -109,23 +119,70 @@ def detect(path: Path, data: bytes) -> Detected:
                 f"the header fits the layouts of several forces ({forces}); put the "
                 "force id in the file name",
             )
+    raise UnreadableFileError(path, _no_layout(path, data, candidates, by_name))
+
+
+def _no_layout(path: Path, data: bytes, candidates: list[ForceMapping],
+               by_name: list[ForceMapping]) -> str:
+    """Why no mapping fits: the mapping the file is named for, or the closest by columns."""
+    headers: dict[str, list[str]] = {}
+    errors: list[UnreadableFileError] = []
+    for m in by_name or candidates:
+        try:
+            headers[m.force_id] = _header(path, m, data)
+        except UnreadableFileError as exc:
+            errors.append(exc)
+    if by_name and errors:
+        raise errors[0]
+    if not headers and errors:
+        raise errors[0]
+    pool = [m for m in by_name or candidates if m.force_id in headers]
+
+    def overlap(m: ForceMapping) -> int:
+        return len(set(m.source_columns) & set(headers[m.force_id]))
+
+    best = max(overlap(m) for m in pool)
+    closest = [m for m in pool if overlap(m) == best]
+    header = headers[closest[0].force_id]
+    missing = [c for c in closest[0].source_columns if c not in header]
+    shown = ", ".join(repr(c) for c in missing[:SHOWN_COLUMNS]) + (
+        f" and {len(missing) - SHOWN_COLUMNS} more" if len(missing) > SHOWN_COLUMNS else "")
+    hint = _delimiter_hint(closest[0], header)
     if by_name:
-        m = by_name[0]
-        missing = sorted(set(m.source_columns) - set(_safe_header(path, m, data)))
-        raise UnreadableFileError(
-            path, f"named like a {m.force_id} extract but columns are missing: {missing}"
-        )
-    raise UnreadableFileError(
-        path,
-        "neither a data.police.uk street file nor the layout of any force mapping in etl/mappings/",
+        return (f"named like a {closest[0].force_id} extract but columns are missing: "
+                f"[{shown}]{hint}")
+    text = "neither a data.police.uk street file nor the layout of any force mapping in " \
+        "etl/mappings/"
+    if best == 0:
+        return f"{text} (no column of its header is in any mapping){hint}"
+    size = f"{best} of {len(closest[0].source_columns)} columns"
+    if len(closest) == 1:
+        return (f"{text}; the closest layout ({size}) is {closest[0].force_id}'s, which also "
+                f"needs [{shown}]{hint}")
+    forces = ", ".join(m.force_id for m in closest[:-1]) + f" and {closest[-1].force_id}"
+    return f"{text}; the closest layouts ({size}) are {forces}, which also need [{shown}]{hint}"
+
+
+def _delimiter_hint(m: ForceMapping, header: list[str]) -> str:
+    if m.format != "csv" or len(header) != 1:
+        return ""
+    for other in OTHER_DELIMITERS:
+        if other != m.delimiter and other in header[0]:
+            name = {"\t": "tab"}.get(other, repr(other))
+            return (f"; the header is one field: the file seems {name}-delimited, and "
+                    f"{m.force_id}'s extract uses {m.delimiter!r}")
+    return ""
+
+
+def _header(path: Path, m: ForceMapping, data: bytes) -> list[str]:
+    return read_header(
+        path, m.format, data, encoding=m.encoding, delimiter=m.delimiter, sheet=m.sheet
     )
 
 
 def _safe_header(path: Path, m: ForceMapping, data: bytes) -> list[str]:
     try:
-        return read_header(
-            path, m.format, data, encoding=m.encoding, delimiter=m.delimiter, sheet=m.sheet
-        )
+        return _header(path, m, data)
     except (UnreadableFileError, UnicodeDecodeError, OSError):
         return []
 
@@ -134,12 +191,18 @@ def _header_fits(path: Path, m: ForceMapping, data: bytes) -> bool:
     return set(m.source_columns) <= set(_safe_header(path, m, data))
 
 
-def read_force_return(path: Path, m: ForceMapping, data: bytes) -> pl.DataFrame:
+def read_force_extract(path: Path, m: ForceMapping, data: bytes) -> Extract:
+    """A force return's records, its malformed rows and what was noticed on the way."""
     if m.format == "csv":
-        return read_csv_text(path, data, encoding=m.encoding, delimiter=m.delimiter)
+        return read_csv_extract(path, data, encoding=m.encoding, delimiter=m.delimiter)
     if m.format == "xlsx":
-        return read_xlsx_text(path, data, sheet=m.sheet)
-    return read_jsonl_text(path, data)
+        return read_xlsx_extract(path, data, sheet=m.sheet)
+    return read_jsonl_extract(path, data)
+
+
+def read_force_return(path: Path, m: ForceMapping, data: bytes) -> pl.DataFrame:
+    """The records a force return's rows could be split into (malformed rows left out)."""
+    return read_force_extract(path, m, data).frame
 
 
 def ingest_paths(
@@ -186,6 +249,7 @@ class _Prepared:
     read: int
     rows: pl.DataFrame
     quarantine: list[pl.DataFrame] = field(default_factory=list)
+    warnings: tuple[str, ...] = ()
 
 
 def _failed(path: Path, found: Detected | None, error: str) -> FileReport:
@@ -245,9 +309,12 @@ def _prepare(
                 [bad.with_columns(pl.lit("rejected").alias("disposition"))],
             )
         assert found.mapping is not None
-        raw = read_force_return(path, found.mapping, data)
-        accepted, quarantine = _within_file(to_canonical(raw, found.mapping, key, today=today))
-        return _Prepared(path, digest, found, raw.height, accepted, quarantine)
+        extract = read_force_extract(path, found.mapping, data)
+        mapped = to_canonical(extract.frame, found.mapping, key, today=today,
+                              malformed=extract.malformed, notes=extract.notes)
+        accepted, quarantine = _within_file(mapped)
+        return _Prepared(path, digest, found, extract.read, accepted, quarantine,
+                         extract.warnings)
     except UnreadableFileError as exc:
         return _failed(path, found, exc.reason)
     except Exception as exc:  # a file we cannot make sense of must not stop the others
@@ -258,7 +325,8 @@ def _load(prepared: _Prepared, engine: Engine) -> FileReport:
     """One transaction per file: all its rows are in, or none are."""
     found = prepared.found
     report = FileReport(
-        str(prepared.path), found.kind, found.force_id, "loaded", read=prepared.read
+        str(prepared.path), found.kind, found.force_id, "loaded", read=prepared.read,
+        error="; ".join(f"warning: {w}" for w in prepared.warnings) or None,
     )
     try:
         with engine.begin() as conn:
