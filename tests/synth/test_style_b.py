@@ -23,12 +23,17 @@ from typer.testing import CliRunner
 
 from dashboards.cli import app
 from etl.ingest import FileReport, ingest_paths
-from etl.mapping import all_mappings
+from etl.mapping import all_mappings, mapping_for
 from etl.pseudonymise import keyed_hash
 from etl.schema import core_incident
 from etl.synth import SynthSummary, generate
 from etl.synth.generator import generate as generate_a
-from etl.synth.style_b import volumes
+from etl.synth.geography import constituencies
+from etl.synth.house_style import style_for
+from etl.synth.incident import Incident
+from etl.synth.population import Membership, Person
+from etl.synth.sampling import stream
+from etl.synth.style_b import _writable, volumes
 from etl.synth.style_b.identities import RELAYS
 from etl.synth.style_b.victims import ROLES
 from etl.warehouse import make_engine, migrate
@@ -121,6 +126,19 @@ def test_same_files_as_the_default_style(sample: SynthSummary) -> None:
     plants = truth(sample.out, "plants.csv")
     assert incidents.height == plants.height == sample.rows_total
     assert incidents.select("file", "row").equals(plants.select("file", "row"))
+
+
+@pytest.mark.unit
+def test_a_transfer_goes_only_to_a_force_whose_file_can_hold_its_names() -> None:
+    seat = next(c for c in constituencies(2024) if c.code == "W07000102")  # ...Glyndŵr
+    member = Membership(Person("V1", "Rhys Wrenbeck", "male", "PC", 1.0), "mp", seat, 1.0)
+    incident = Incident(day=dt.date(2025, 1, 6), force_id="dyfed-powys", victim=member,
+                        venue="local", offence_group="malicious_communications",
+                        channel="email")
+    styles = {f: style_for(mapping_for(f), stream(1, f)) for f in ("west-yorkshire",
+                                                                   "metropolitan")}
+    assert not _writable(styles["west-yorkshire"], incident)
+    assert _writable(styles["metropolitan"], incident)
 
 
 @pytest.mark.unit
@@ -270,6 +288,8 @@ def test_a_key_joins_two_senders_only_when_it_is_stock(sample: SynthSummary,
     stock = {keyed_hash(TEST_KEY, f"email:{r}") for r in RELAYS}
     shared = {k for k, o in owners.items() if len(o) > 1}
     assert shared <= stock
+    for key in shared:
+        assert keyed.filter(pl.col("suspect_keys").str.contains(key)).height > 50, "stock"
     assert len(owners) > 100
     pairs = keyed.filter(pl.col("offender_kind") == "key_pair")
     assert pairs["series_id"].n_unique() >= 3

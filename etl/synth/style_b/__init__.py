@@ -6,40 +6,45 @@ files and columns) but plants its incidents by different rules, so that a linkag
 designed and fitted on one style can be measured on the other. Each rule below breaks a
 convention of the default style (issue 11), for the reason given.
 
-- **Signatures are not a closing quotation.** A series' phrase appears in 30-90 % of its
-  incidents, and where it appears the officer may quote it in double or single quotes,
-  leave it unquoted, write it in capitals or as a hashtag, paraphrase it with other words
-  of the same meaning, or give a fragment; anywhere in the text. Real summaries are
-  written by officers, who quote when they like. (`phrases`, `summaries`)
+- **Signatures are not a closing quotation.** Four in five repeat senders have a phrase (a
+  signature with their own mark, or a slogan); it appears in 30-90 % of their incidents,
+  and where it appears the officer may put it in double or single quotes, leave it
+  unquoted, write it in capitals or as a hashtag, paraphrase it with other words of the
+  same meaning, or give a fragment, anywhere in the text. Summaries are written by
+  officers, who quote as they like. (`phrases`, `summaries`)
 - **Series victims are of every role.** Repeat senders fix on one person (an MP, a
   caseworker, a spouse, a councillor, a candidate, a volunteer) and their circle, one MP's
-  household, a party, a region, or anyone. PLaIT's figures count all of these.
-  (`plants`, `victims`)
-- **Ordinary incidents quote freely.** A lone sender's summary may quote stock abuse or a
-  common demand ("stop the boats"), in any form, so a quotation is not a series marker;
-  and most phrases are built from shared parts ("tick tock"), so common fragments are
-  stock while full phrases stay distinct.
-- **Frequency does not mean stock.** A burst series quotes one slogan in 60-80 incidents
-  within three weeks (more than the 50 incidents at which the default style calls a phrase
-  stock), while a slogan group's phrase is shared by 10-16 unrelated senders and quoted by
-  fewer than 50 incidents. Neither count nor quotation decides linkage.
-- **Keys are partial and not only the series'.** Series reveal keys in 20-50 % of their
-  incidents (at least one), accounts rotate after suspensions (same handle stem), a third
-  of lone senders leave keys of their own, two relay addresses are shared by unrelated
-  senders (stock keys), and key pairs share exactly one key and nothing else.
-- **Mass events link nobody.** Hundreds of unrelated senders write on one day about one
-  trigger, mostly to MPs, sharing a slogan in varied forms: the hard negative of a
-  campaign, not a series.
+  household, a party, a region, or anyone; the first six fix on one role each, so every
+  role is always a series victim. PLaIT's figures count all of these. (`plants`, `victims`)
+- **Ordinary incidents quote freely.** A lone sender's summary quotes a stock line of
+  abuse in 40 % of cases and a common demand of the day ("stop the boats") in 8 %, in any
+  form, so a quotation is not a series marker; phrases are built from shared parts ("tick
+  tock"), so fragments are stock while whole phrases stay distinct.
+- **Frequency does not mean stock.** The first burst quotes one slogan word for word in
+  more than 50 of its 66-84 incidents within three weeks (50 is where the default style
+  calls a phrase stock), while a slogan group's phrase is shared by 10-16 unrelated
+  senders and quoted by fewer than 50 incidents. Neither count nor quotation decides.
+- **Keys are partial and not only the series'.** Series show keys in 20-50 % of their
+  incidents (at least one), often a different key each time (email here, handle there),
+  accounts rotate after suspensions (same handle stem), a third of lone senders leave a
+  key of their own, two relay addresses are shared by unrelated senders (stock keys, each
+  used by more than 50 incidents whenever used), and key pairs share exactly one key and
+  nothing else.
+- **Mass events link nobody.** 200-350 unrelated senders write on one day about one
+  trigger, mostly to MPs and their staff, quoting one slogan in varied forms, about half
+  with keys of their own: the hard negative of a campaign, not a series.
 - **Scale keeps offenders apart.** Names, addresses, handles and phrases are handed out
   once each from spaces that hold millions (phones, the one scarce kind, are given more
-  rarely at large scales), so at a million incidents distinct offenders stay distinct.
+  rarely at large scales), so at a million incidents no key is shared by two senders
+  except the relays, and no two senders share a whole phrase unless planted to.
 
 Volumes follow police-data.md's public figures (`volumes`); planted incidents take the
 place of background ones in their month, except mass events, which come on top. There are
 no planted exceedances, transfers are ordinary (about 1 % of lone senders' crimes are
-first recorded by the Met and passed on), and about 1 % of ordinary rows are made dirty
-as in the default style. The truth adds `plants.csv` (per written row: sender, kind,
-phrase form, keys revealed) and `phenomena.json` (each planted phenomenon).
+first recorded by another force, mostly the Met, and passed on), and about 1 % of
+ordinary rows are made dirty as in the default style. The truth adds `plants.csv` (per
+written row: sender, kind, phrase form, keys revealed) and `phenomena.json` (each planted
+phenomenon).
 """
 
 from __future__ import annotations
@@ -117,7 +122,7 @@ def generate(out: Path, seed: int = 7, start: str = "2016-01", end: str = "2026-
     detail_rng = _s(seed, "records")
     incidents = [records.build(detail_rng, c, officers[c.force_id]) for c in cases]
     origin_of = {id(i): c for i, c in zip(incidents, cases, strict=True)}
-    origins = _transfers(incidents, _s(seed, "transfers"), origin_of, first)
+    origins = _transfers(incidents, _s(seed, "transfers"), styles, origin_of, first)
     receivers = sorted((i for i in incidents if i.transfer_role != "origin"),
                        key=lambda i: (i.reported, i.force_id, i.victim.person.person_id))
     for n, incident in enumerate(receivers, start=1):
@@ -144,7 +149,20 @@ def generate(out: Path, seed: int = 7, start: str = "2016-01", end: str = "2026-
     return summary
 
 
-def _transfers(incidents: list[Incident], rng: random.Random,
+def _writable(style: ForceStyle, incident: Incident) -> bool:
+    """Whether a force's file encoding can hold the names a record carries (a Welsh seat's
+    name in a cp1252 extract cannot)."""
+    texts = (incident.victim.constituency.name, incident.victim_name, incident.summary,
+             incident.suspect_name or "")
+    try:
+        for text in texts:
+            text.encode(style.mapping.encoding)
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _transfers(incidents: list[Incident], rng: random.Random, styles: dict[str, ForceStyle],
                origin_of: dict[int, plants.Case], first: dt.date) -> list[Incident]:
     """A lone sender's crime first recorded by the Met (reported at Westminster) or another
     force, closed there as transferred and recorded again by the right one (only crimes
@@ -157,6 +175,8 @@ def _transfers(incidents: list[Incident], rng: random.Random,
             continue
         other = "metropolitan" if incident.force_id != "metropolitan" and rng.random() < 0.6 \
             else rng.choice([f for f in forces if f != incident.force_id])
+        if not _writable(styles[other], incident):
+            continue
         assert incident.reported is not None
         lag = dt.timedelta(days=rng.randint(0, 14), hours=rng.randint(0, 8))
         earlier = max(incident.reported - lag, dt.datetime.combine(first, dt.time(9)))
@@ -335,7 +355,8 @@ def _phenomena(world: plants.World) -> dict[str, object]:
         },
         "series_roles": dict(sorted(Counter(c.member.role for s in series
                                             for c in s.cases).items())),
-        "stock_keys": list(RELAYS),
+        "stock_keys": {r: sum(("email", r) in c.keys for s in world.senders for c in s.cases)
+                       for r in RELAYS},
         "lone_with_keys": sum(bool(s.cases[0].keys) for s in by_kind["lone"]),
         "lone": len(by_kind["lone"]),
         "series_sizes": dict(sorted(Counter(len(s.cases) for s in series).items())),

@@ -78,6 +78,7 @@ FLASHPOINTS = (
     dt.date(2025, 6, 20), dt.date(2025, 7, 3), dt.date(2026, 3, 12),
 )
 MASS_SENDERS = (200, 350)
+RELAYED = (55, 70)
 
 
 @dataclass(eq=False)
@@ -482,7 +483,11 @@ def key_pairs(world: World, rng: random.Random, count: int) -> None:
 
 
 def mass_events(world: World, rng: random.Random, count: int) -> None:
-    """Hundreds of unrelated senders on one day about one trigger: links nobody."""
+    """Hundreds of unrelated senders on one day about one trigger: links nobody.
+
+    55-70 of each event's email senders write through one relay (the events take the relays
+    in turn), so a relay that appears at all is used by more than 50 incidents: stock by
+    any count, as a shared relay is."""
     days = [d for d in FLASHPOINTS if world.first <= d <= world.last]
     rng.shuffle(days)
     for e in range(count):
@@ -492,9 +497,13 @@ def mass_events(world: World, rng: random.Random, count: int) -> None:
         slogan = world.phrases.slogan(day)
         forms = {"double": 0.2, "unquoted": 0.25, "paraphrase": 0.25, "caps": 0.1,
                  "hashtag": 0.1, "fragment": 0.1}
-        for _ in range(rng.randint(*MASS_SENDERS)):
+        size = rng.randint(*MASS_SENDERS)
+        channels = [weighted(rng, {"email": 0.8, "social_media": 0.2}) for _ in range(size)]
+        emails = [i for i, c in enumerate(channels) if c == "email"]
+        relayed = set(rng.sample(emails, k=min(len(emails), rng.randint(*RELAYED))))
+        relay = RELAYS[e % len(RELAYS)]
+        for i, channel in enumerate(channels):
             sender = world.sender("mass_sender", campaign_id=campaign)
-            channel = weighted(rng, {"email": 0.8, "social_media": 0.2})
             sender.channels = {channel: 1.0}
             sender.phrase, sender.phrase_kind = slogan, "mass_slogan"
             sender.phrase_share, sender.forms = 0.9, forms
@@ -503,10 +512,9 @@ def mass_events(world: World, rng: random.Random, count: int) -> None:
             member, venue = world.victims.draw(rng, day, role=role)
             case = Case(sender, day, member, venue, channel, "malicious_communications",
                         campaign_id=campaign)
-            r = rng.random()
-            if r < 0.05 and channel == "email":
-                case.revealed, case.keys = True, [("email", rng.choice(RELAYS))]
-            elif r < 0.5:
+            if i in relayed:
+                case.revealed, case.keys = True, [("email", relay)]
+            elif rng.random() < 0.45:
                 _give_keys(world, rng, sender, [channel], name_share=0.05)
                 case.revealed, case.keys = True, _pick_keys(rng, sender, channel, 0, 1)
             if rng.random() < sender.phrase_share:
@@ -524,7 +532,7 @@ def background(world: World, rng: random.Random, day: dt.date) -> Case:
     case = Case(sender, day, member, venue, channel, offence)
     if rng.random() < LONE_REVEAL:
         if channel == "email" and rng.random() < 0.03:
-            case.keys = [("email", rng.choice(RELAYS))]
+            case.keys = [("email", RELAYS[0])]
         else:
             _give_keys(world, rng, sender, [channel], name_share=0.12 if channel in (
                 "letter", "in_person") else 0.05)
