@@ -191,11 +191,13 @@ def decode_text(path: Path, data: bytes, declared: str = "utf-8", *,
     bad: dict[int, str] = {}
     if encoding.startswith("utf-16"):
         try:
-            text = body.decode(encoding)
+            text = _lf_lines(body.decode(encoding))
         except UnicodeDecodeError as exc:
             raise UnreadableFileError(
                 path, f"not valid UTF-16 text (byte {exc.start + start}: {exc.reason})") from exc
     else:
+        if b"\n" not in body and b"\r" in body:  # classic Mac line ends
+            body, start = body.replace(b"\r", b"\n"), -1  # -1: no longer the file's bytes
         if encoding == "cp1252" and not body.isascii():
             try:
                 body.decode("utf-8")
@@ -205,13 +207,18 @@ def decode_text(path: Path, data: bytes, declared: str = "utf-8", *,
             except UnicodeDecodeError:
                 pass
         text, bad = _decode_lines(path, body, encoding, strict, warnings)
-    nuls = "\x00" in text
+    nuls = (b"\x00" in body) if not encoding.startswith("utf-16") else ("\x00" in text)
     if nuls:
         text = _remove_nuls(text, warnings)
-    if not text.strip():
+    if not text or text.isspace():
         raise UnreadableFileError(path, "the file is empty (nothing but blank lines)")
     same = start == 0 and encoding == "utf-8" and not bad and not nuls
     return Decoded(text, encoding, bad, tuple(warnings), same)
+
+
+def _lf_lines(text: str) -> str:
+    """Lines ended by CR alone (Excel for Mac's "CSV (Macintosh)") read as LF lines."""
+    return text.replace("\r", "\n") if "\n" not in text and "\r" in text else text
 
 
 def _decode_lines(path: Path, body: bytes, encoding: str, strict: bool,
@@ -306,8 +313,11 @@ def csv_header(path: Path, data: bytes, *, encoding: str = "utf-8",
     used, start = text_encoding(path, data, encoding)
     prefix = data[start:start + SNIFF_BYTES]
     if used.startswith("utf-16"):
-        lines = prefix[: len(prefix) // 2 * 2].decode(used, errors="replace").split("\n")
+        lines = _lf_lines(prefix[: len(prefix) // 2 * 2].decode(used, errors="replace")
+                          ).split("\n")
     else:
+        if b"\n" not in prefix:
+            prefix = prefix.replace(b"\r", b"\n")
         if used == "cp1252" and not prefix.isascii():
             try:
                 prefix[: prefix.rfind(b"\n") + 1 or len(prefix)].decode("utf-8")
@@ -364,10 +374,10 @@ class _CsvScan:
 
     def __init__(self, path: Path, decoded: Decoded, delimiter: str, data: bytes) -> None:
         self.path, self.decoded, self.delimiter, self.data = path, decoded, delimiter, data
-        lines = pl.Series("text", [decoded.text]).str.split("\n").explode()
-        if lines.len() > 1 and lines[-1] == "":
-            lines = lines.head(lines.len() - 1)
-        self.lines = lines
+        lines = decoded.text.split("\n")
+        if len(lines) > 1 and lines[-1] == "":
+            lines.pop()
+        self.lines = pl.Series("text", lines, dtype=pl.String)
         self.warnings = list(decoded.warnings)
 
     def extract(self) -> Extract:
@@ -424,9 +434,9 @@ class _CsvScan:
             bad = pl.concat([bad, pl.DataFrame(
                 [(row_of[i], i + 1, reason, self.lines[i].rstrip("\r"))
                  for i, reason in bad_hard.items()], schema=MALFORMED_SCHEMA, orient="row")])
-        records = good["text"].str.join("\n").item() if good.height else ""
+        records = good["text"].str.join("\n").item() + "\n" if good.height else ""
         try:
-            frame = self._polars(f"{header_text}\n{records}\n".encode(), good.height)
+            frame = self._polars(f"{header_text}\n{records}".encode(), good.height)
         except UnreadableFileError:
             frame = self._polars(self._reserialised(header_text, good["text"].to_list()),
                                  good.height)
@@ -434,20 +444,29 @@ class _CsvScan:
         return Extract(frame, bad.sort(SOURCE_ROW), tuple(self.warnings))
 
     def _classified(self) -> pl.DataFrame:
+        """Per line: its field count if split at every delimiter outside quotes, and whether
+        polars can take it as it is (no quote, or quotes only around whole values)."""
         d = self.delimiter
         cls = rf"\x{{{ord(d):x}}}"
         value = rf'(?:"(?:[^"]|"")*"|[^"{cls}\r\n]*)'
-        well_formed = rf"^{value}(?:{cls}{value})*\r?$"
         text = pl.col("text")
-        quoted = text.str.contains('"', literal=True)
-        unquoted = pl.when(quoted).then(text.str.replace_all(r'"(?:[^"]|"")*"', "")) \
-            .otherwise(text)
-        return self.lines.to_frame().with_row_index("line").with_columns(
+        lines = self.lines.to_frame().with_row_index("line").with_columns(
             pl.col("line").cast(pl.Int64),
-            (~quoted | text.str.contains(well_formed)).alias("simple"),
+            text.str.contains('"', literal=True).alias("quoted"),
             text.str.contains(rf"^[\s{cls}]*$").alias("blank"),
-            (unquoted.str.count_matches(d, literal=True) + 1).alias("fields"),
+            (text.str.count_matches(d, literal=True) + 1).alias("fields"),
             text.str.strip_chars_end("\r").str.ends_with(d).alias("trailing"),
+        )
+        quoted = lines.filter(pl.col("quoted")).select(
+            "line",
+            text.str.contains(rf"^{value}(?:{cls}{value})*\r?$").alias("simple"),
+            (text.str.replace_all(r'"(?:[^"]|"")*"', "").str.count_matches(d, literal=True)
+             + 1).alias("quoted_fields"),
+        )
+        return lines.join(quoted, on="line", how="left", maintain_order="left").select(
+            "line", "text", "blank", "trailing",
+            pl.col("simple").fill_null(True),
+            pl.coalesce("quoted_fields", "fields").alias("fields"),
         )
 
     def _cleaned(self, trailing_mode: bool, width: int) -> pl.Expr:
@@ -488,7 +507,8 @@ class _CsvScan:
         for start in starts:
             if start in consumed:
                 continue
-            window = (x + "\n" for x in lines[start:start + MAX_RECORD_LINES])
+            window = (lines[i] + "\n" for i in range(start, min(start + MAX_RECORD_LINES,
+                                                                  len(lines))))
             reader = csv.reader(window, delimiter=self.delimiter, strict=True)
             try:
                 values: list[str] | None = next(reader)
@@ -714,17 +734,17 @@ def _json_text(value: object) -> str | None:
     return str(value)
 
 
-def _json_fault(line: str) -> str | None:
-    """Why a line is not a JSON object, in words that never quote its content."""
+def _json_object(line: str) -> tuple[dict[str, object] | None, str | None]:
+    """The line's JSON object, or why it is not one, in words that never quote its content."""
     try:
         obj = json.loads(line)
     except json.JSONDecodeError as exc:
-        return f"not valid JSON ({exc.msg} at column {exc.colno})"
+        return None, f"not valid JSON ({exc.msg} at column {exc.colno})"
     if not isinstance(obj, dict):
         kind = {list: "an array", str: "a string", bool: "true or false", int: "a number",
                 float: "a number"}.get(type(obj), "null")
-        return f"a JSON value that is {kind}, not an object"
-    return None
+        return None, f"a JSON value that is {kind}, not an object"
+    return obj, None
 
 
 def jsonl_header(path: Path, data: bytes) -> list[str]:
@@ -733,16 +753,16 @@ def jsonl_header(path: Path, data: bytes) -> list[str]:
     prefix = data[start:start + SNIFF_BYTES]
     if used.startswith("utf-16"):
         prefix = prefix[: len(prefix) // 2 * 2]
-    lines = prefix.decode(used, errors="replace").replace("\x00", "").split("\n")
+    lines = _lf_lines(prefix.decode(used, errors="replace").replace("\x00", "")).split("\n")
     if len(data) > start + SNIFF_BYTES:
         lines = lines[:-1]
     faults: list[str] = []
     for number, line in enumerate(lines, start=1):
         if not line.strip():
             continue
-        fault = _json_fault(line)
-        if fault is None:
-            return list(json.loads(line))
+        obj, fault = _json_object(line)
+        if obj is not None:
+            return list(obj)
         faults.append(f"line {number}: {fault}")
     if not faults:
         raise UnreadableFileError(path, "the file is empty (nothing but blank lines)")
@@ -769,12 +789,13 @@ def read_jsonl_extract(path: Path, data: bytes) -> Extract:
     for number, line in enumerate(decoded.text.split("\n"), start=1):
         if not line.strip():
             continue
-        fault = decoded.bad_lines.get(number - 1) or _json_fault(line)
-        if fault:
+        obj, fault = (None, decoded.bad_lines[number - 1]) if number - 1 in decoded.bad_lines \
+            else _json_object(line)
+        if obj is None:
             bad.append((number, number, f"line {number}: {fault}", line.rstrip("\r")))
             faults.append(f"line {number}: {fault}")
             continue
-        record = {k: _json_text(v) for k, v in json.loads(line).items()}
+        record = {k: _json_text(v) for k, v in obj.items()}
         record[SOURCE_ROW] = str(number)
         records.append(record)
     if not records:

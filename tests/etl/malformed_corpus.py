@@ -285,6 +285,13 @@ def _crlf(bases: dict[str, Base], out: Path) -> Variant:
     return Variant("csv_crlf_inside_quoted_field", path, "loaded", "", read=len(b.rows))
 
 
+@kind("csv_mac_line_endings")
+def _mac(bases: dict[str, Base], out: Path) -> Variant:
+    b = bases[CSV_FORCE]
+    path = _write_csv(out, b, "mac_cr", b.lines, newline="\r")
+    return Variant("csv_mac_line_endings", path, "loaded", "", read=len(b.rows))
+
+
 @kind("csv_stray_quote_in_value")
 def _stray(bases: dict[str, Base], out: Path) -> Variant:
     b = bases[CSV_FORCE]
