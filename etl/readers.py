@@ -648,20 +648,8 @@ def read_xlsx_extract(path: Path, data: bytes, *, sheet: str | None = None) -> E
                                for c in values])
     frame = frame.filter(~empty)
     warnings = [f"skipped {at} row(s) above the header (a title?)"] if at else []
-    notes = _merged_notes(path, data, name, at + 1, warnings)
+    notes = _merged_notes(data, name, at + 1, warnings)
     return Extract(frame, warnings=tuple(warnings), notes=notes)
-
-
-def read_xlsx_text(path: Path, data: bytes, *, sheet: str | None = None,
-                   n_rows: int | None = None) -> pl.DataFrame:
-    """The records of a workbook as text columns (see `read_xlsx_extract`)."""
-    if n_rows is not None:
-        reader = open_workbook(path, data)
-        _, rows = _sheet_rows(path, reader, sheet, HEADER_SEARCH_ROWS + n_rows)
-        at, names = _xlsx_header(rows)
-        frame = rows.slice(at + 1, n_rows).rename(dict(zip(rows.columns, names, strict=True)))
-        return _with_row_numbers(frame, first_row=at + 2)
-    return read_xlsx_extract(path, data, sheet=sheet).frame
 
 
 def xlsx_header(path: Path, data: bytes, *, sheet: str | None = None) -> list[str]:
@@ -670,7 +658,7 @@ def xlsx_header(path: Path, data: bytes, *, sheet: str | None = None) -> list[st
     return _xlsx_header(rows)[1]
 
 
-def _merged_notes(path: Path, data: bytes, sheet: str, header_row: int,
+def _merged_notes(data: bytes, sheet: str, header_row: int,
                   warnings: list[str]) -> dict[int, str]:
     """Merged ranges below the header: calamine gives their value to the first cell only.
 
@@ -806,10 +794,6 @@ def read_jsonl_extract(path: Path, data: bytes) -> Extract:
         pl.exclude(SOURCE_ROW), SOURCE_ROW)
     malformed = pl.DataFrame(bad, schema=MALFORMED_SCHEMA, orient="row")
     return Extract(frame, malformed, decoded.warnings)
-
-
-def read_jsonl_text(path: Path, data: bytes) -> pl.DataFrame:
-    return read_jsonl_extract(path, data).frame
 
 
 # ---- any format -------------------------------------------------------------------------------
