@@ -57,7 +57,7 @@ def test_a_load_that_fails_midway_leaves_the_warehouse_as_it_was(
         ("2019-01-kent-street.csv", b"\xff\xfe\x00garbage\x00", "not valid utf-8"),
         ("mystery.csv", b"a,b,c\n1,2,3\n", "neither a data.police.uk street file"),
         ("notes.txt", b"hello", "unknown file type"),
-        ("kent_2016-01_2026-09.xlsx", b"PK\x03\x04 not really a workbook", "columns are missing"),
+        ("kent_2016-01_2026-09.xlsx", b"PK\x03\x04 not really a workbook", "truncated or corrupt"),
         ("btp_2016-01_2026-09.jsonl", b'{"crime_ref": "1"}\nnot json\n', "columns are missing"),
     ],
 )
