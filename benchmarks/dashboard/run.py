@@ -2,10 +2,10 @@
 
 The issue's goal: each page in at most 1 s, warm, with 1 million incidents in the warehouse
 (`plait synth --scale`). The warehouse is `plait synth --seed 7 --scale 213` (2016-01 to
-2026-09; scale 1 is about 4,700 incidents once ingested) through `plait ingest` and `plait analyse`, built
-once per backend and kept under benchmarks/data/dashboard/ (`build.py`), on SQLite and on
-PostgreSQL. If a scale fails to build, the next one given with `--scale` is used, and the
-section says so and where the larger one stopped.
+2026-09; scale 1 is about 4,700 incidents once ingested) through `plait ingest` and
+`plait analyse`, built once per backend and kept under benchmarks/data/dashboard/
+(`build.py`), on SQLite and on PostgreSQL. If a scale fails to build, the next one given
+with `--scale` is used, and the section says so and where the larger one stopped.
 
 Each page is then run for each role that may open it (national, force:kent, npcc) in
 Streamlit's AppTest, in a fresh process per backend (`pages.py`): its first run in a new
@@ -33,9 +33,8 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[1]
 sys.path.insert(0, str(REPO / "benchmarks"))
 sys.path.insert(0, str(HERE))
-from machine import describe  # noqa: E402
-
 from build import Build, build  # noqa: E402
+from machine import describe  # noqa: E402
 
 RESULTS = REPO / "benchmarks" / "RESULTS.md"
 HEADING = "## dashboard pages"
