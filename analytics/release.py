@@ -125,6 +125,9 @@ class StoredRun:
     parameters: dict[str, Any]
     tables: dict[str, pl.DataFrame]
     forces: pl.DataFrame
+    # frames derived from the tables once per run (the 47 releases of a quarter each asked
+    # for the lettered series: 48 recomputations were 70 s of a release at a million incidents)
+    derived: dict[str, pl.DataFrame] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def quarter(self) -> dt.date:
@@ -241,6 +244,8 @@ def alarm_months(run: StoredRun) -> pl.DataFrame:
 def active_series(run: StoredRun) -> pl.DataFrame:
     """Cross-border series (2+ forces) with an incident in the quarter, largest first,
     lettered A, B, ... (stored ids hold a force reference, which a release never shows)."""
+    if "active_series" in run.derived:
+        return run.derived["active_series"]
     members = run.tables["series_activity"]
     start, end = run.quarter, quarter_end(run.quarter)
     summary = (
@@ -257,7 +262,9 @@ def active_series(run: StoredRun) -> pl.DataFrame:
         .sort(["incident_count", "first_date", "series_id"], descending=[True, False, False])
     )
     letters = [_letter(i) for i in range(summary.height)]
-    return summary.with_columns(pl.Series("label", letters, dtype=pl.String))
+    lettered = summary.with_columns(pl.Series("label", letters, dtype=pl.String))
+    run.derived["active_series"] = lettered
+    return lettered
 
 
 def _letter(i: int) -> str:
