@@ -38,6 +38,9 @@ class Step:
     peak_mb: float
     ok: bool
     note: str = ""
+    load: float | None = None
+    """The machine's 5-minute load average when the step ended (2 cores: above 2, the step
+    shared its CPU with other work)."""
 
 
 @dataclass
@@ -80,7 +83,7 @@ def _run_step(name: str, args: list[str], log: Path) -> Step:
     proc.returncode = os.waitstatus_to_exitcode(status)
     ok = proc.returncode == 0
     note = "" if ok else _tail(log)
-    step = Step(name, seconds, usage.ru_maxrss / 1024, ok, note)
+    step = Step(name, seconds, usage.ru_maxrss / 1024, ok, note, os.getloadavg()[1])
     print(f"  {name}: {seconds:.0f} s, {step.peak_mb:,.0f} MB"
           f"{'' if ok else ' FAILED: ' + note}", file=sys.stderr, flush=True)
     return step

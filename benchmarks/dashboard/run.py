@@ -33,7 +33,7 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[1]
 sys.path.insert(0, str(REPO / "benchmarks"))
 sys.path.insert(0, str(HERE))
-from build import Build, build  # noqa: E402
+from build import CACHE, Build, build  # noqa: E402
 from machine import describe  # noqa: E402
 
 RESULTS = REPO / "benchmarks" / "RESULTS.md"
@@ -64,6 +64,31 @@ def _time_pages(made: Build, warm: int, pages: str | None) -> dict[str, Any]:
     done = subprocess.run(args, check=True, stdout=subprocess.PIPE, text=True, cwd=REPO,
                           env=os.environ | {"PYTHONPATH": str(REPO)})
     return json.loads(done.stdout)
+
+
+def _slowest_file(url: str) -> str:
+    """The file ingest spent longest on, from the gaps between files' load times (each file
+    is registered when it is loaded), against the rate of the files before it."""
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            rows = conn.execute(text("SELECT file_name, read_count, loaded_at FROM "
+                                     "raw_source_file ORDER BY source_file_id")).all()
+    finally:
+        engine.dispose()
+    if len(rows) < 3:
+        return ""
+    stamps = [r[2] if isinstance(r[2], dt.datetime) else dt.datetime.fromisoformat(str(r[2]))
+              for r in rows]
+    gaps = [((stamps[i] - stamps[i - 1]).total_seconds(), rows[i][0], int(rows[i][1]))
+            for i in range(1, len(rows))]
+    seconds, name, read = max(gaps)
+    others = [g for g in gaps if g[1] != name]
+    rate = sum(g[2] for g in others) / max(sum(g[0] for g in others), 1e-9)
+    return (f"slowest file `{name}`: {read:,} rows in {seconds:,.0f} s ({read / seconds:,.0f} "
+            f"rows/s; the other files {rate:,.0f} rows/s)")
 
 
 def _seconds(value: float | None) -> str:
@@ -100,17 +125,25 @@ def section(builds: dict[str, Build], failures: dict[str, list[Build]],
             lines.append(f"- {NAMES[backend]}: scale {made.scale:g} did not build: "
                          f"`{stopped.name}` failed after {stopped.seconds:.0f} s ({stopped.note}); "
                          f"the pages were timed at scale {builds[backend].scale:g}")
-    lines += ["", "Building the warehouse (each step a fresh `plait` process):", "",
-              "| step | " + " | ".join(f"{NAMES[b]} (s) | {NAMES[b]} peak memory (MB)"
+    lines += ["", "Building the warehouse (each step a fresh `plait` process; the extracts of "
+              "`plait synth` serve both backends; load: the 5-minute load average when the "
+              "step ended, where recorded):", "",
+              "| step | " + " | ".join(f"{NAMES[b]} (s) | peak memory (MB) | load"
                                         for b in backends) + " |",
-              "|---|" + "---:|---:|" * len(backends)]
+              "|---|" + "---:|---:|---:|" * len(backends)]
     steps = [s.name for s in first.steps]
     for name in steps:
         cells = []
         for backend in backends:
             step = next(s for s in builds[backend].steps if s.name == name)
-            cells += [f"{step.seconds:,.0f}", f"{step.peak_mb:,.0f}"]
+            cells += [f"{step.seconds:,.0f}", f"{step.peak_mb:,.0f}",
+                      "" if step.load is None else f"{step.load:.1f}"]
         lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    lines.append("")
+    for backend, made in builds.items():
+        slowest = _slowest_file(made.url)
+        if slowest:
+            lines.append(f"- {NAMES[backend]} ingest, {slowest}")
     lines += ["", "The release every page but Admin and Returns shows (all 47 audiences from one "
               "protected cell book, `dashboards.data.all_releases`, outside Streamlit, "
               "profiled): " + "; ".join(f"{NAMES[b]} {t['release_build']['seconds']:.1f} s"
@@ -157,9 +190,12 @@ def section(builds: dict[str, Build], failures: dict[str, list[Build]],
               f"{GOAL_SECONDS:.0f} s warm on every backend timed"
               + (f"; over: {', '.join(f'{p} ({r})' for p, r in sorted(over))}." if over
                  else "."), ""]
-    for page, role, backend, found in slow:
-        lines.append(f"- {page} ({role}, {NAMES[backend]}), a profiled warm run: "
-                     + _top(found.get("profile", []), skip=("dashboards/app/pages/",)))
+    for page in dict.fromkeys(p for p, _, _, _ in slow):
+        cases = [(r, b, f) for p, r, b, f in slow if p == page]
+        role, backend, worst = max(cases, key=lambda c: c[2]["warm_median"])
+        lines.append(f"- {page}, over for {', '.join(f'{r} on {NAMES[b]}' for r, b, _ in cases)}"
+                     f"; a profiled warm run ({role}, {NAMES[backend]}): "
+                     + _top(worst.get("profile", []), skip=("dashboards/app/pages/",)))
     if slow:
         lines.append("")
     return "\n".join(lines)
@@ -203,6 +239,8 @@ def main(argv: list[str]) -> None:
         print(f"{NAMES[backend]}: timing the pages on {made.incidents:,} incidents",
               file=sys.stderr, flush=True)
         timings[backend] = _time_pages(made, warm, pages)
+        saved = CACHE / f"timings-{backend}-scale{made.scale:g}.json"
+        saved.write_text(json.dumps(timings[backend], indent=1), encoding="utf-8")
     text = section(builds, failures, timings, warm, (load_start, f"{os.getloadavg()[0]:.1f}"))
     print(text)
     if "--no-write" not in argv:
