@@ -7,7 +7,7 @@ all pairs:
 2. a pair score: logistic regression on comparison levels an analyst can read (shared keys,
    keys that conflict, phrase similarity, time apart, platform, victim). The force is never
    evidence. The weights are learned from `plait synth` truth by `train_model` and kept in
-   `data/models/linkage.json`; each pair's score splits into per-level contributions, which
+   `analytics/models/linkage.json`; each pair's score splits into per-level contributions, which
    the reasons and the search quote;
 3. clustering (`analytics.linkage_cluster`): average linkage of the pair log-odds over the
    pairs actually compared, so one strong bridge does not merge two series and a pair
@@ -22,6 +22,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
+from importlib.resources import files
 from pathlib import Path
 
 import numpy as np
@@ -40,9 +41,19 @@ from analytics.linkage_evidence import (
 )
 from analytics.text_vectors import normalise
 
-ROOT = Path(__file__).resolve().parents[1]
-MODEL_PATH = ROOT / "data" / "models" / "linkage.json"
 THRESHOLD = 0.5
+
+
+def model_path() -> Path:
+    """Where the trained pair weights live: `analytics/models/linkage.json`, package data.
+
+    The one place that knows the path. Found through `importlib.resources`, so an installed
+    plait (not only a source checkout) has its model; in a checkout or an editable install it
+    is the file in the source tree, which `benchmarks/link/run.py train` rewrites."""
+    return Path(str(files("analytics") / "models" / "linkage.json"))
+
+
+MODEL_PATH = model_path()
 
 
 @dataclass(frozen=True)
@@ -79,7 +90,8 @@ def model_fingerprint(path: Path = MODEL_PATH) -> dict[str, object]:
     raw = path.read_bytes()
     data = json.loads(raw)
     settings = {k: v for k, v in data.items() if k not in ("intercept", "weights")}
-    shown = path.relative_to(ROOT) if path.is_relative_to(ROOT) else path
+    root = MODEL_PATH.parents[2]
+    shown = path.relative_to(root) if path.is_relative_to(root) else path
     return {"path": str(shown), "sha256": hashlib.sha256(raw).hexdigest(),
             **settings, "threshold": float(data.get("threshold", THRESHOLD))}
 

@@ -437,7 +437,7 @@ def users_list() -> None:
 
 
 def _known_forces() -> set[str]:
-    """Force ids of the reference data (data/reference/police_forces.csv)."""
+    """Force ids of the reference data (etl/reference_data/police_forces.csv)."""
     from etl.reference import forces
 
     return set(forces()["force_id"].to_list())

@@ -1,4 +1,4 @@
-"""Map geometry: the 2024 constituencies as a hex cartogram (data/reference/
+"""Map geometry: the 2024 constituencies as a hex cartogram (etl/reference_data/
 constituency_hex_2024.csv, built from the Rae & Brown hex map by its build script).
 
 A cartogram gives each of the 650 constituencies the same area, so a small urban force is as
@@ -14,19 +14,21 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping
 from functools import lru_cache
-from pathlib import Path
 from typing import Any
 
 import polars as pl
 
-HEX_FILE = Path(__file__).resolve().parents[1] / "data" / "reference" / "constituency_hex_2024.csv"
+from etl.reference import reference_bytes
+
+HEX_FILE = "constituency_hex_2024.csv"
 _ROOT3_2 = math.sqrt(3) / 2
 
 
 @lru_cache(maxsize=1)
 def hexes() -> pl.DataFrame:
     """pcon24_code, hex_code, constituency_name, col, row: one row per constituency."""
-    return pl.read_csv(HEX_FILE, schema_overrides={"col": pl.Int64, "row": pl.Int64})
+    return pl.read_csv(reference_bytes(HEX_FILE),
+                       schema_overrides={"col": pl.Int64, "row": pl.Int64})
 
 
 def hex_ring(col: int, row: int) -> list[list[float]]:

@@ -13,16 +13,19 @@ import base64
 import datetime as dt
 import re
 from collections.abc import Callable
+from importlib.resources import files
+from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any
 
-from jinja2 import Environment, FileSystemLoader, select_autoescape
+from jinja2 import Environment, PackageLoader, select_autoescape
 from markdown_it import MarkdownIt
 
 from etl.periods import parse_quarter, quarter_name
 
-TEMPLATES = Path(__file__).parent / "templates"
-ADVICE = Path(__file__).parent / "advice"
+# package data, through importlib.resources: an installed plait renders its reports too
+TEMPLATES: Traversable = files("dashboards") / "templates"
+ADVICE: Traversable = files("dashboards") / "advice"
 NOT_AVAILABLE = "[x]"
 LABELS = {
     "pct": "%", "ci": "CI", "p90": "90th percentile", "top": "top", "10pct": "10%",
@@ -99,11 +102,13 @@ def advice_sections() -> list[dict[str, Any]]:
     """The advice for forces, one section per Markdown file, in file-name order."""
     md = MarkdownIt("commonmark", {"html": False})
     out = []
-    for path in sorted(ADVICE.glob("*.md")):
+    for path in sorted((p for p in ADVICE.iterdir() if p.name.endswith(".md")),
+                       key=lambda p: p.name):
         text = path.read_text(encoding="utf-8")
         title, _, body = text.partition("\n")
+        stem = path.name.removesuffix(".md")
         html = md.render(body).replace("<h2>", "<h3>").replace("</h2>", "</h3>")
-        out.append({"id": f"advice-{path.stem}", "title": title.lstrip("# ").strip(),
+        out.append({"id": f"advice-{stem}", "title": title.lstrip("# ").strip(),
                     "narrative": [], "tables": [], "html": html})
     return out
 
@@ -210,7 +215,8 @@ def render_html(release: dict[str, Any], charts: dict[str, ChartMaker] | None = 
         sections.append({"id": section["id"], "title": section["title"],
                          "narrative": section["narrative"], "tables": tables,
                          "html": section.get("html")})
-    env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape())
+    env = Environment(loader=PackageLoader("dashboards", "templates"),
+                      autoescape=select_autoescape())
     title = f"Crimes against MPs, candidates and their staff: {quarter_name(quarter)}"
     return env.get_template("report.html.j2").render(
         title=title,
@@ -242,6 +248,6 @@ def write_pdf(release: dict[str, Any], path: Path,
     html = render_html(release, report_charts(release) if charts is None else charts)
     path.parent.mkdir(parents=True, exist_ok=True)
     HTML(string=html, base_url=str(TEMPLATES)).write_pdf(
-        path, stylesheets=[CSS(filename=str(TEMPLATES / "report.css"))],
+        path, stylesheets=[CSS(string=(TEMPLATES / "report.css").read_text(encoding="utf-8"))],
         pdf_variant="pdf/ua-1", pdf_tags=True)
     return path

@@ -10,12 +10,15 @@ from __future__ import annotations
 import fnmatch
 import tomllib
 from functools import cache
+from importlib.resources import files
+from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-MAPPINGS_DIR = Path(__file__).resolve().parent / "mappings"
+# package data, through importlib.resources: an installed plait has the mappings too
+MAPPINGS_DIR: Traversable = files("etl") / "mappings"
 
 # Canonical source fields a force extract may carry. `victim_name`, `suspect_name`,
 # `suspect_identifiers` and `postcode` are read only to be hashed or dropped at ingest.
@@ -88,7 +91,7 @@ class ForceMapping(BaseModel):
         return fnmatch.fnmatch(path.name.lower(), self.file_glob.lower())
 
 
-def load_mapping(path: Path) -> ForceMapping:
+def load_mapping(path: Path | Traversable) -> ForceMapping:
     with path.open("rb") as fh:
         return ForceMapping.model_validate(tomllib.load(fh))
 
@@ -96,11 +99,12 @@ def load_mapping(path: Path) -> ForceMapping:
 @cache
 def all_mappings() -> tuple[ForceMapping, ...]:
     """Every force's mapping, sorted by force id."""
-    return tuple(load_mapping(p) for p in sorted(MAPPINGS_DIR.glob("*.toml")))
+    paths = (p for p in MAPPINGS_DIR.iterdir() if p.name.endswith(".toml"))
+    return tuple(load_mapping(p) for p in sorted(paths, key=lambda p: p.name))
 
 
 def mapping_for(force_id: str) -> ForceMapping:
     for m in all_mappings():
         if m.force_id == force_id:
             return m
-    raise KeyError(f"no mapping for force {force_id!r} in {MAPPINGS_DIR}")
+    raise KeyError(f"no mapping for force {force_id!r} in etl/mappings")

@@ -1,19 +1,21 @@
-"""Reference data (forces, constituencies, offence taxonomy) read from `data/reference/`.
+"""Reference data (forces, constituencies, offence taxonomy) read from `etl/reference_data/`.
 
 The files are public data copied from `shared/reference/` (sources in
-`data/reference/SOURCES.md`) plus two tables of ours: the offence taxonomy and the wordings
+`etl/reference_data/SOURCES.md`) plus two tables of ours: the offence taxonomy and the wordings
 forces use for channels, roles, outcomes and hate strands. Everything that needs them reads
-them through this module, so there is one place that knows the file layout.
+them through this module, so there is one place that knows the file layout. They are package
+data, read through `importlib.resources`, so an installed plait has them wherever it runs.
 """
 
 from __future__ import annotations
 
 from functools import cache
-from pathlib import Path
+from importlib.resources import files
+from importlib.resources.abc import Traversable
 
 import polars as pl
 
-REFERENCE_DIR = Path(__file__).resolve().parents[1] / "data" / "reference"
+REFERENCE_DATA: Traversable = files("etl") / "reference_data"
 
 # Boundaries changed at the 4 July 2024 general election.
 BOUNDARY_CHANGE_DATE = "2024-07-04"
@@ -33,8 +35,13 @@ def normalise_ho_code(expr: pl.Expr) -> pl.Expr:
     return expr.str.to_uppercase().str.replace_all(r"\s+", "").str.replace(r"^0+(\d)", "$1")
 
 
+def reference_bytes(name: str) -> bytes:
+    """The bytes of one reference file (`etl/reference_data/NAME`), installed or not."""
+    return (REFERENCE_DATA / name).read_bytes()
+
+
 def _read(name: str) -> pl.DataFrame:
-    return pl.read_csv(REFERENCE_DIR / name, infer_schema_length=0)
+    return pl.read_csv(reference_bytes(name), infer_schema_length=0)
 
 
 @cache
@@ -114,7 +121,7 @@ def value_wordings() -> pl.DataFrame:
 @cache
 def force_population() -> pl.DataFrame | None:
     """Residents per force area (`force_population.csv`), or None where it is not provided."""
-    path = REFERENCE_DIR / "force_population.csv"
-    if not path.exists():
+    path = REFERENCE_DATA / "force_population.csv"
+    if not path.is_file():
         return None
-    return pl.read_csv(path, schema_overrides={"population": pl.Float64})
+    return pl.read_csv(path.read_bytes(), schema_overrides={"population": pl.Float64})

@@ -37,7 +37,8 @@ from etl.schema import (
     ref_offence_wording,
 )
 
-MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+# alembic's package-resource form (importlib.resources): found in an installed plait too
+MIGRATIONS = "etl:migrations"
 COPY_CHUNK_ROWS = 250_000
 
 
@@ -60,7 +61,7 @@ def make_engine(url: str) -> Engine:
 
 def alembic_config(engine: Engine) -> Config:
     cfg = Config()
-    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+    cfg.set_main_option("script_location", MIGRATIONS)
     url = engine.url.render_as_string(hide_password=False)
     cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
     return cfg

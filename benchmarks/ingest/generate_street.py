@@ -28,7 +28,7 @@ import polars as pl
 import pyarrow as pa
 
 REPO = Path(__file__).resolve().parents[2]
-FORCES_CSV = REPO / "data" / "reference" / "police_forces.csv"
+FORCES_CSV = REPO / "etl" / "reference_data" / "police_forces.csv"
 GENERATOR_VERSION = 1
 DEFAULT_ROWS = 6_000_000
 DEFAULT_YEAR = 2023

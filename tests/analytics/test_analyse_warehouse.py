@@ -125,7 +125,7 @@ def test_plait_analyse_command(synth_warehouse: str, tmp_path: Path) -> None:
     linkage = json.loads(run["parameters"])["linkage"]
     assert linkage["sha256"] == hashlib.sha256(MODEL_PATH.read_bytes()).hexdigest()
     assert linkage["threshold"] == json.loads(MODEL_PATH.read_text())["threshold"]
-    assert linkage["path"] == "data/models/linkage.json"
+    assert linkage["path"] == "analytics/models/linkage.json"
     kept = incidents.filter(~pl.col("is_duplicate").cast(pl.Boolean)
                             & (pl.col("reported_date").cast(pl.String) < "2026-04"))
     assert sorted(members["incident_id"].to_list()) == sorted(kept["incident_id"].to_list())

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-from pathlib import Path
 
 import numpy as np
 import polars as pl
@@ -11,17 +10,17 @@ import pytest
 from scipy.stats import norm
 
 from analytics.funnel import funnel, funnel_curve, overdispersion
+from etl.reference import reference_bytes
 
 pytestmark = pytest.mark.unit
 
-REFERENCE = Path(__file__).parents[2] / "data" / "reference"
 PER_CONSTITUENCY = 0.8  # offences per constituency per year: about 520 a year nationally
 
 
 @pytest.fixture(scope="module")
 def constituencies() -> pl.DataFrame:
     """Constituencies per force (2024 boundaries): 44 forces, 5 to 75 seats each."""
-    seats = pl.read_csv(REFERENCE / "constituencies_2024_pfa.csv")
+    seats = pl.read_csv(reference_bytes("constituencies_2024_pfa.csv"))
     return seats.group_by("force_id").agg(denominator=pl.len()).sort("force_id")
 
 

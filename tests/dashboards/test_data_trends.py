@@ -28,6 +28,7 @@ from dashboards.access import AccessDenied, Viewer
 from etl import schema
 from etl.ingest import ingest_paths
 from etl.periods import add_months, month_end
+from etl.reference import reference_bytes
 from etl.synth import generate
 from etl.warehouse import make_engine, migrate
 from tests.conftest import TEST_KEY, fresh_warehouse_url
@@ -524,7 +525,7 @@ def test_hex_map_greys_missing_values_and_names_the_extremes() -> None:
 @pytest.mark.unit
 def test_hexagons_are_regular_tiles_one_per_constituency() -> None:
     hexes = geo.hexes()
-    reference = pl.read_csv(geo.HEX_FILE.parent / "constituencies_2024_pfa.csv")
+    reference = pl.read_csv(reference_bytes("constituencies_2024_pfa.csv"))
     assert hexes.height == 650 and hexes["pcon24_code"].n_unique() == 650
     assert set(hexes["pcon24_code"]) == set(reference["pcon24_code"])
     assert hexes.select("col", "row").n_unique() == 650
