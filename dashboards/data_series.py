@@ -16,6 +16,9 @@ here but the release. Members never carry victim_id or suspect keys.
 
 from __future__ import annotations
 
+import datetime as dt
+import threading
+import weakref
 from dataclasses import dataclass
 
 import polars as pl
@@ -36,19 +39,81 @@ MEMBER_COLUMNS = ("incident_id", "force", "reported_date", "offence_group", "cha
 OTHER_PREFIX = "Other series"
 
 
-def _members(engine: Engine, run_id: int) -> pl.DataFrame:
-    """Every member of the run's series, with the incident fields a member row may show."""
+def _activity(engine: Engine, run_id: int) -> pl.DataFrame:
+    """Every member of the run's series, with only what the catalogue needs (no free text)."""
     member, incident, force = schema.out_series_member, schema.core_incident, schema.ref_force
-    query = (select(member.c.series_id, member.c.incident_id, member.c.score,
-                    incident.c.force_id, force.c.force_name.label("force"),
-                    incident.c.reported_date, incident.c.offence_group, incident.c.channel,
-                    incident.c.platform, incident.c.outcome, incident.c.summary)
+    query = (select(member.c.series_id, incident.c.force_id,
+                    force.c.force_name.label("force"), incident.c.reported_date,
+                    incident.c.channel)
              .join(incident, incident.c.incident_id == member.c.incident_id)
              .join(force, force.c.force_id == incident.c.force_id)
              .where(member.c.run_id == run_id))
     with engine.connect() as conn:
         return pl.read_database(query, conn, schema_overrides={"reported_date": pl.Date},
                                 infer_schema_length=None)
+
+
+def _series_members(engine: Engine, run_id: int, series_id: str,
+                    force_id: str | None = None) -> pl.DataFrame:
+    """One series' members with the incident fields a member row may show; a force's only
+    when `force_id` is given (the other forces' rows never leave the database)."""
+    member, incident, force = schema.out_series_member, schema.core_incident, schema.ref_force
+    query = (select(member.c.incident_id, member.c.score, incident.c.force_id,
+                    force.c.force_name.label("force"), incident.c.reported_date,
+                    incident.c.offence_group, incident.c.channel, incident.c.platform,
+                    incident.c.outcome, incident.c.summary)
+             .join(incident, incident.c.incident_id == member.c.incident_id)
+             .join(force, force.c.force_id == incident.c.force_id)
+             .where(member.c.run_id == run_id, member.c.series_id == series_id))
+    if force_id is not None:
+        query = query.where(incident.c.force_id == force_id)
+    with engine.connect() as conn:
+        return pl.read_database(query, conn, schema_overrides={
+            "reported_date": pl.Date, "incident_id": pl.String, "score": pl.Float64,
+            "force_id": pl.String, "force": pl.String, "offence_group": pl.String,
+            "channel": pl.String, "platform": pl.String, "outcome": pl.String,
+            "summary": pl.String}, infer_schema_length=None)
+
+
+@dataclass(frozen=True)
+class _RunSeries:
+    """A stored run's series catalogue and each series' part per force: computed once per
+    run and server process (a stored run never changes), because at a million incidents
+    reading and lettering every member took 10-20 s, on every rerun of the Series page."""
+
+    catalogue: pl.DataFrame
+    by_force: pl.DataFrame
+
+
+_CACHE: weakref.WeakKeyDictionary[Engine, dict[tuple[int, dt.datetime], _RunSeries]] = (
+    weakref.WeakKeyDictionary())
+_CACHE_LOCK = threading.Lock()
+_RUNS_KEPT = 4
+
+
+def _run_series(engine: Engine, run: RunInfo) -> _RunSeries:
+    """The run's catalogue, from the cache when this engine has read it before. Keyed by the
+    run's id and creation time, so a warehouse rebuilt under the same URL is read afresh."""
+    key = (run.run_id, run.created_at)
+    with _CACHE_LOCK:
+        found = _CACHE.get(engine, {}).get(key)
+    if found is not None:
+        return found
+    activity = _activity(engine, run.run_id)
+    made = _RunSeries(_catalogue(engine, run, activity), _by_force(activity))
+    with _CACHE_LOCK:
+        runs_ = _CACHE.setdefault(engine, {})
+        runs_[key] = made
+        while len(runs_) > _RUNS_KEPT:
+            runs_.pop(next(iter(runs_)))
+    return made
+
+
+def _by_force(activity: pl.DataFrame) -> pl.DataFrame:
+    return activity.group_by("series_id", "force_id").agg(
+        pl.col("force").first(), pl.len().alias("incidents"),
+        pl.col("reported_date").min().alias("first_date"),
+        pl.col("reported_date").max().alias("last_date"))
 
 
 def _catalogue(engine: Engine, run: RunInfo, members: pl.DataFrame) -> pl.DataFrame:
@@ -98,7 +163,7 @@ def all_series(engine: Engine, viewer: Viewer, run: RunInfo, *,
     """National analysts: every series of the run, as recorded, with the stored evidence."""
     if not viewer.is_national:
         raise AccessDenied("every series as recorded: national analysts only")
-    found = _catalogue(engine, run, _members(engine, run.run_id))
+    found = _run_series(engine, run).catalogue
     if cross_border_only:
         found = found.filter(pl.col("force_count") >= 2)
     return found.select(
@@ -113,13 +178,13 @@ def force_series(engine: Engine, viewer: Viewer, run: RunInfo) -> pl.DataFrame:
     force's part of each (their incidents, first and last date); the rest is the release's."""
     if viewer.force_id is None:
         raise AccessDenied("series by force: force users only")
-    members = _members(engine, run.run_id)
-    found = _catalogue(engine, run, members).filter(
+    cached = _run_series(engine, run)
+    found = cached.catalogue.filter(
         (pl.col("force_count") >= 2) & pl.col("force_ids").list.contains(viewer.force_id))
-    own = members.filter(pl.col("force_id") == viewer.force_id).group_by("series_id").agg(
-        pl.col("force").first(), pl.len().alias("your_incidents"),
-        pl.col("reported_date").min().alias("your_first_date"),
-        pl.col("reported_date").max().alias("your_last_date"))
+    own = cached.by_force.filter(pl.col("force_id") == viewer.force_id).select(
+        "series_id", "force", pl.col("incidents").alias("your_incidents"),
+        pl.col("first_date").alias("your_first_date"),
+        pl.col("last_date").alias("your_last_date"))
     return found.join(own, on="series_id").sort("order").select(
         pl.col("label").alias("series"), "force", "your_incidents", "your_first_date",
         "your_last_date", "in_release", "linked_by")
@@ -130,16 +195,14 @@ def series_members(engine: Engine, viewer: Viewer, run: RunInfo, label: str) -> 
     them for national analysts, their own force's for a force user (AccessDenied when the
     series does not touch their force), nothing for NPCC."""
     _no_npcc(viewer, "series members")
-    members = _members(engine, run.run_id)
-    found = _catalogue(engine, run, members).filter(pl.col("label") == label)
+    found = _run_series(engine, run).catalogue.filter(pl.col("label") == label)
     if found.is_empty():
         raise KeyError(f"no series {label!r} in run {run.run_id}")
     row = found.row(0, named=True)
     if not viewer.is_national and viewer.force_id not in row["force_ids"]:
         raise AccessDenied(f"{label} does not involve your force")
-    chosen = members.filter(pl.col("series_id") == row["series_id"])
-    if not viewer.is_national:
-        chosen = chosen.filter(pl.col("force_id") == viewer.force_id)
+    chosen = _series_members(engine, run.run_id, row["series_id"],
+                             None if viewer.is_national else viewer.force_id)
     return chosen.sort("reported_date", "incident_id").select(*MEMBER_COLUMNS)
 
 

@@ -15,7 +15,8 @@ import streamlit as st
 from dashboards import charts, data
 from dashboards.report_pdf import column_label, printed_rows
 
-__all__ = ["chart", "column_label", "dataframe", "funnel_rows", "section", "table"]
+__all__ = ["chart", "chart_dict", "chart_from_dict", "column_label", "dataframe", "funnel_rows",
+           "section", "table"]
 
 CHARTS = {
     "incidents_by_quarter": charts.quarterly_trend,
@@ -26,11 +27,27 @@ CHARTS = {
 
 
 def chart(made: charts.Chart) -> None:
+    st.altair_chart(_fit_x(made.spec), width="stretch")
+    st.caption(made.alt_text)
+
+
+def _fit_x(spec: alt.TopLevelMixin) -> alt.TopLevelMixin:
     # the page's width, the specification's height for the plot alone: Streamlit's default
     # fit squeezed the plot under a legend placed below it
-    spec = made.spec.properties(autosize=alt.AutoSizeParams(type="fit-x", contains="padding"))
-    st.altair_chart(spec, width="stretch")
-    st.caption(made.alt_text)
+    return spec.properties(autosize=alt.AutoSizeParams(type="fit-x", contains="padding"))
+
+
+def chart_dict(made: charts.Chart) -> tuple[dict[str, Any], str]:
+    """A chart as the page draws it, as a plain Vega-Lite dict and its alt text: what a page
+    caches when building and validating the Altair chart costs more than a rerun may (the
+    650-hexagon map: 1.5 s)."""
+    return _fit_x(made.spec).to_dict(), made.alt_text
+
+
+def chart_from_dict(spec: dict[str, Any], alt_text: str) -> None:
+    """Draw a chart made by `chart_dict`, exactly as `chart` draws the Altair original."""
+    st.vega_lite_chart(spec, width="stretch")
+    st.caption(alt_text)
 
 
 def table(table_: dict[str, Any], *, with_chart: bool = True) -> None:

@@ -5,10 +5,23 @@ alarms as recorded (national analysts only). Nothing finer than a force reaches 
 
 from __future__ import annotations
 
+from typing import Any
+
 import streamlit as st
 
 from dashboards import charts, data_trends
 from dashboards.app import render, state
+
+
+@st.cache_data(max_entries=256, show_spinner=False)
+def hex_chart(table: dict[str, Any], title: str, quantitative: bool, by: str,
+              categories: dict[str, str] | None, highlight: str | None
+              ) -> tuple[dict[str, Any], str]:
+    """The map's chart, made once per distinct view: its table is the role's own (from
+    `map_values`), so the cache, keyed by what is drawn, hands no one another role's map."""
+    return render.chart_dict(charts.hex_map(table, title, quantitative=quantitative, by=by,
+                                            categories=categories, highlight=highlight))
+
 
 viewer = state.page_viewer("map")
 run = state.current_run()
@@ -30,8 +43,9 @@ view = data_trends.map_values(engine, viewer, run, release, measure)
 own = (None if viewer.force_id is None
        else data_trends.area_label("force", viewer.force_id, data_trends.force_names(engine)))
 
-render.chart(charts.hex_map(view.table, view.title, quantitative=view.quantitative, by=view.by,
-                            categories=view.categories, highlight=own))
+
+render.chart_from_dict(*hex_chart(view.table, view.title, view.quantitative, view.by,
+                                  view.categories, own))
 st.caption(view.note + ("" if own is None else f" {own} is outlined in black."))
 frame = view.frame.select("area", "shown").rename({
     "area": "Constituency" if view.by == "constituency" else "Force", "shown": view.title})
