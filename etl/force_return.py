@@ -19,10 +19,16 @@ import polars as pl
 
 from etl import reference
 from etl.mapping import ForceMapping
-from etl.pseudonymise import add_pseudonyms, identifier_tokens, keyed_hash, victim_id
+from etl.pseudonymise import (
+    add_pseudonyms,
+    identifier_tokens,
+    keyed_hash,
+    normalise_name,
+    victim_id,
+)
 from etl.readers import MALFORMED_SCHEMA, SOURCE_ROW
-from etl.redaction import redact
-from etl.vocabulary import CANONICAL_COLUMNS, NULL_TOKENS, PLATFORMS
+from etl.redaction import Redactor
+from etl.vocabulary import CANONICAL_COLUMNS, CANONICAL_VALUES, NULL_TOKENS, PLATFORMS
 
 EARLIEST_DATE = dt.date(2000, 1, 1)
 EXCEL_EPOCH = dt.date(1899, 12, 30)
@@ -32,6 +38,7 @@ DATE_FIELDS = ("reported_date", "occurred_date", "outcome_date")
 VOCAB_FIELDS = ("channel", "victim_role", "outcome", "hate_strand")
 REQUIRED = ("force_ref", "reported_date", "offence", "channel", "victim_role", "outcome")
 SENSITIVE_FIELDS = ("victim_name", "suspect_name", "postcode")
+COORDINATE_DECIMALS = 2
 PLATFORM_SYNONYMS = {"twitter": "X", "x twitter": "X", "fb": "Facebook", "insta": "Instagram",
                      "ig": "Instagram", "yt": "YouTube", "whats app": "WhatsApp"}
 ID_PREFIX = "__id__"
@@ -73,21 +80,20 @@ def to_canonical(raw: pl.DataFrame, mapping: ForceMapping, key: bytes,
         .alias("row_hash")
     )
     names = _names_in_file(frame)
-    id_cols = tuple(f"{ID_PREFIX}{c}" for c in mapping.suspect_identifier_columns)
-    frame = add_pseudonyms(frame, identifier_columns=id_cols, key=key)
+    redactor = Redactor.for_file(names, _handles_in_file(frame, mapping))
     frame = frame.with_columns(
-        redact(pl.col("summary"), names).fill_null("").alias("summary"),
         pl.concat_str(pl.lit(f"{mapping.force_id}:"), pl.col("force_ref")).alias("incident_id"),
         pl.lit(mapping.force_id).alias("force_id"),
-    )
-    frame = frame.sort(SOURCE_ROW)
-    accepted = frame.filter(pl.col("error_field").is_null()).select(
+    ).sort(SOURCE_ROW)
+    good = pl.col("error_field").is_null()
+    accepted = stored(frame.filter(good), mapping, key, redactor).select(
         *CANONICAL_COLUMNS, SOURCE_ROW, "row_hash"
     )
-    rejected = _rejects(frame.filter(pl.col("error_field").is_not_null()), mapping, key, names)
+    rejected = _rejects(stored(frame.filter(~good), mapping, key, redactor, whole_row=True))
     if malformed is not None and malformed.height:
         header = [c for c in raw.columns if c != SOURCE_ROW]
-        rejected = pl.concat([rejected, _malformed_rejects(malformed, header, mapping, key, names)])
+        rejected = pl.concat([rejected, _malformed_rejects(malformed, header, mapping, key,
+                                                           names, redactor)])
     if notes:
         note = pl.col(SOURCE_ROW).replace_strict(notes, default=None, return_dtype=pl.String)
         rejected = rejected.with_columns(
@@ -254,7 +260,11 @@ def _platform(frame: pl.DataFrame) -> pl.DataFrame:
 
 
 def _add_errors(frame: pl.DataFrame, mapping: ForceMapping, today: dt.date) -> pl.DataFrame:
-    """Every failed check gives (field, message); the first names the row's reject field."""
+    """Every failed check gives (field, message); the first names the row's reject field.
+
+    A message names the field and the rule, never the text of the cell: a name or a phone
+    number typed into the wrong column would otherwise be quoted in the reason (DESIGN.md,
+    "Sensitive fields"). Only values the check itself made are shown: a parsed date."""
     fmt = mapping.date_format
     checks: list[tuple[str, pl.Expr, pl.Expr]] = []
     for field in REQUIRED:
@@ -265,8 +275,8 @@ def _add_errors(frame: pl.DataFrame, mapping: ForceMapping, today: dt.date) -> p
         raw = pl.col(f"raw_{field}")
         unparsed = pl.col(field).is_null() & raw.is_not_null() & ~raw.str.strip_chars() \
             .str.to_lowercase().is_in(list(NULL_TOKENS))
-        checks.append((field, unparsed, pl.format(
-            f"{field}: '{{}}' is not a valid date in the format {fmt}", raw)))
+        checks.append((field, unparsed, pl.lit(
+            f"{field}: the value is not a valid date in the format {fmt}")))
         out_of_range = pl.col(field).is_not_null() & ~pl.col(field).is_between(
             EARLIEST_DATE, today)
         checks.append((field, out_of_range, pl.format(
@@ -278,24 +288,24 @@ def _add_errors(frame: pl.DataFrame, mapping: ForceMapping, today: dt.date) -> p
                    pl.format("outcome_date: {} is before reported_date {}",
                              pl.col("outcome_date"), pl.col("reported_date"))))
     checks.append(("offence", pl.col("offence").is_not_null() & pl.col("offence_group").is_null(),
-                   pl.format("offence: unknown offence '{}' (neither a Home Office code nor a "
-                             "known wording)", pl.col("raw_offence"))))
+                   pl.lit("offence: unknown offence (neither a Home Office code nor a known "
+                          "wording)")))
     for field in VOCAB_FIELDS:
         raw = pl.col(f"raw_{field}")
         bad = pl.col(field).is_null() & raw.is_not_null() & ~raw.str.strip_chars() \
             .str.to_lowercase().is_in(list(NULL_TOKENS))
-        checks.append((field, bad, pl.format(f"{field}: unknown value '{{}}'", raw)))
+        checks.append((field, bad, pl.lit(
+            f"{field}: unknown value (not a wording of "
+            f"{', '.join(CANONICAL_VALUES[field])})")))
     checks.append(("constituency",
                    pl.col("constituency").is_not_null() & pl.col("constituency_code").is_null(),
-                   pl.format("constituency: '{}' is not a Westminster constituency name or ONS "
-                             "code", pl.col("raw_constituency"))))
+                   pl.lit("constituency: not a Westminster constituency name or ONS code")))
     for field, (low, high) in (("latitude", UK_LATITUDE), ("longitude", UK_LONGITUDE)):
         raw = pl.col(f"raw_{field}")
         bad_number = raw.is_not_null() & pl.col(field).is_null()
-        checks.append((field, bad_number, pl.format(f"{field}: '{{}}' is not a number", raw)))
+        checks.append((field, bad_number, pl.lit(f"{field}: not a number")))
         outside = pl.col(field).is_not_null() & ~pl.col(field).is_between(low, high)
-        checks.append((field, outside, pl.format(
-            f"{field}: {{}} is outside the UK ({low}..{high})", pl.col(field))))
+        checks.append((field, outside, pl.lit(f"{field}: outside the UK ({low}..{high})")))
     checks.append(("latitude", pl.col("latitude").is_null() != pl.col("longitude").is_null(),
                    pl.lit("latitude: latitude and longitude must be given together")))
 
@@ -328,53 +338,85 @@ def _names_in_file(frame: pl.DataFrame) -> list[str]:
     return sorted(names.to_list())
 
 
-def _rejects(bad: pl.DataFrame, mapping: ForceMapping, key: bytes,
-             names: list[str]) -> pl.DataFrame:
-    """Quarantined rows keep their source values, hashed and redacted as accepted rows are."""
+def _handles_in_file(frame: pl.DataFrame, mapping: ForceMapping) -> list[str]:
+    """Handles (and identifiers of no known kind) in the file's identifier columns: they
+    are redacted from free text wherever they appear, with or without `@`."""
+    found: set[str] = set()
+    for column in mapping.suspect_identifier_columns:
+        cells = frame[f"{ID_PREFIX}{column}"].drop_nulls().unique().to_list()
+        for cell in cells:
+            found.update(value for kind, value in identifier_tokens(cell, column)
+                         if kind in ("handle", "other"))
+    return sorted(found)
+
+
+def stored(frame: pl.DataFrame, mapping: ForceMapping, key: bytes, redactor: Redactor, *,
+           whole_row: bool = False) -> pl.DataFrame:
+    """What a stored row may hold: the one decision, for incidents and rejects alike.
+
+    Names and identifiers become keyed hashes (`victim_id`, `suspect_keys`), the summary is
+    redacted by the file's redactor, coordinates keep 2 decimals (about 1 km) and postcodes
+    are dropped. With `whole_row` (a quarantined row) every source column is also kept, in
+    `raw_row` as JSON under its own name, through the same rules: a column that failed
+    validation cannot be trusted to hold what its name says, so the text of every other
+    column is redacted too, and coordinates that are not numbers are cut to 2 decimals
+    inside their text."""
+    id_cols = tuple(f"{ID_PREFIX}{c}" for c in mapping.suspect_identifier_columns)
+    frame = add_pseudonyms(frame, identifier_columns=id_cols, key=key).with_columns(
+        redactor.series(frame["summary"]).fill_null("").alias("summary"),
+        *[pl.col(c).round(COORDINATE_DECIMALS) for c in ("latitude", "longitude")],
+    )
+    if not whole_row:
+        return frame
+    values: dict[str, list[str | None]] = {}
+    for field, column in mapping.columns.items():
+        if field == "victim_name":
+            values[column] = frame["victim_id"].to_list()
+        elif field == "suspect_name":
+            values[column] = [keyed_hash(key, f"name:{normalise_name(n)}")
+                              if n and normalise_name(n) else None
+                              for n in frame["suspect_name"].to_list()]
+        elif field == "postcode":
+            values[column] = [None] * frame.height
+        elif field == "summary":
+            values[column] = frame["summary"].to_list()
+        elif field in ("latitude", "longitude"):
+            text = redactor.series(frame[f"raw_{field}"]).to_list()
+            values[column] = [text if number is None else str(number)
+                              for text, number in zip(text, frame[field].to_list(),
+                                                      strict=True)]
+        else:
+            source = f"raw_{field}" if field in _checked_fields() else field
+            values[column] = redactor.series(frame[source].cast(pl.String)).to_list()
+    for column in mapping.suspect_identifier_columns:
+        values[column] = [
+            ";".join(keyed_hash(key, f"{k}:{v}") for k, v in identifier_tokens(cell, column))
+            or None if cell else None
+            for cell in frame[f"{ID_PREFIX}{column}"].to_list()]
+    order = [*mapping.columns.values(), *mapping.suspect_identifier_columns]
+    raws = [json.dumps(dict(zip(order, row, strict=True)), ensure_ascii=False, default=str)
+            for row in zip(*(values[c] for c in order), strict=True)]
+    return frame.with_columns(pl.Series("raw_row", raws, dtype=pl.String))
+
+
+def _rejects(bad: pl.DataFrame) -> pl.DataFrame:
+    """Quarantined rows: field and reason, and the row as `stored` keeps it."""
     schema = {SOURCE_ROW: pl.Int64, "field": pl.String, "reason": pl.String,
               "raw_row": pl.String, "row_hash": pl.UInt64, "incident_id": pl.String}
     if bad.height == 0:
         return pl.DataFrame(schema=schema)
-    text_fields = [f for f in mapping.columns if f not in SENSITIVE_FIELDS and f != "summary"]
-    redacted = bad.select(
-        SOURCE_ROW,
-        *[redact(pl.col(f"raw_{f}") if f in _checked_fields() else pl.col(f), names)
-          .alias(mapping.columns[f]) for f in text_fields],
-    )
-    raws: list[str] = []
-    for row, victim, suspect, summary, id_cells in zip(
-        redacted.iter_rows(named=True),
-        bad["victim_name"].to_list(),
-        bad["suspect_name"].to_list(),
-        bad["summary"].to_list(),
-        bad.select(pl.col(f"{ID_PREFIX}{c}") for c in mapping.suspect_identifier_columns).rows(),
-        strict=True,
-    ):
-        row.pop(SOURCE_ROW)
-        cols = mapping.columns
-        if "victim_name" in cols:
-            row[cols["victim_name"]] = victim_id(victim, key)
-        if "suspect_name" in cols:
-            row[cols["suspect_name"]] = keyed_hash(key, f"name:{suspect}") if suspect else None
-        if "postcode" in cols:
-            row[cols["postcode"]] = None
-        row[cols["summary"]] = summary
-        for col, cell in zip(mapping.suspect_identifier_columns, id_cells, strict=True):
-            tokens = identifier_tokens(cell, col) if cell else []
-            row[col] = ";".join(keyed_hash(key, f"{k}:{v}") for k, v in tokens) or None
-        raws.append(json.dumps(row, ensure_ascii=False, default=str))
     return bad.select(
         SOURCE_ROW,
         pl.col("error_field").alias("field"),
         pl.col("error_reason").alias("reason"),
-        pl.Series("raw_row", raws, dtype=pl.String),
+        "raw_row",
         "row_hash",
         "incident_id",
     )
 
 
 def _malformed_rejects(malformed: pl.DataFrame, header: list[str], mapping: ForceMapping,
-                       key: bytes, names: list[str]) -> pl.DataFrame:
+                       key: bytes, names: list[str], redactor: Redactor) -> pl.DataFrame:
     """Rows that could not be split into fields: their raw text, hashed and redacted as any
     reject's fields are (DESIGN.md, "Sensitive fields"), with the line they were on.
 
@@ -397,8 +439,9 @@ def _malformed_rejects(malformed: pl.DataFrame, header: list[str], mapping: Forc
             if column in (mapping.columns.get("victim_name"), mapping.columns.get("suspect_name")):
                 seen_names.append(value)
         texts.append(text)
-    redacted = pl.Series("text", texts, dtype=pl.String).to_frame().select(
-        redact(pl.col("text"), sorted(set(names) | set(seen_names))))["text"].to_list()
+    if set(seen_names) - set(names):
+        redactor = redactor.with_names(seen_names)
+    redacted = redactor.series(pl.Series("text", texts, dtype=pl.String)).to_list()
     raw_rows = [json.dumps({"line": line, "text": text}, ensure_ascii=False)
                 for line, text in zip(malformed["line"].to_list(), redacted, strict=True)]
     return malformed.select(
@@ -448,7 +491,7 @@ def _hashed_cell(column: str, value: str, mapping: ForceMapping, key: bytes) -> 
     if column == mapping.columns.get("victim_name"):
         return victim_id(value, key) or ""
     if column == mapping.columns.get("suspect_name"):
-        return keyed_hash(key, f"name:{value}")
+        return keyed_hash(key, f"name:{normalise_name(value)}")
     if column == mapping.columns.get("postcode"):
         return "[postcode]"
     tokens = identifier_tokens(value, column)

@@ -11,12 +11,14 @@ together by one Aho–Corasick automaton per file (never a name × row compariso
 - a maintained list of given names and surnames (Faker's person providers for the English
   locales, MIT licence; see data/reference/SOURCES.md), matched only when capitalised, and,
   when the name is also an ordinary English word (Faker's English word list: "will",
-  "grace", "young") or is capitalised only because it starts a sentence ("Hill farm..."),
-  only next to another name ("Will Young", "Sarah Thompson rang");
+  "grace", "young") or is capitalised only because it starts a sentence ("Hill farm...")
+  or is in capitals throughout ("HILL FARM"), only next to another name ("Will Young",
+  "Sarah Thompson rang");
 - cues: capitalised words before "MP" and after a title (Mr, Mrs, Dr, Sir, Dame, Cllr, ...).
 
-The placeholders say what was removed (`[phone]`, `[name]`), so an analyst can still read
-the modus operandi.
+Numbers with more than two decimals are cut to two: a coordinate typed into the text keeps
+the 1 km an incident's own coordinates keep. The placeholders say what was removed
+(`[phone]`, `[name]`), so an analyst can still read the modus operandi.
 """
 
 from __future__ import annotations
@@ -46,10 +48,14 @@ AFTER_TITLE = (
     rf"(?:\p{{Lu}}[\p{{L}}'’-]*)(?:[\s-]+\p{{Lu}}[\p{{L}}'’-]*){{0,2}}",
     "${1}${2}[name]",
 )
+# decimals past the second of a number that may be a coordinate: kept to about 1 km, as an
+# incident's latitude and longitude are
+COORDINATE = (r"\b(\d{1,3}\.\d{2})\d+\b", "${1}")
 # a run of 7+ digits, possibly split by spaces, dots, dashes or brackets: only such texts
 # go to the phone-number parser, which is slow next to a vectorised pattern
 PHONE_CANDIDATE = r"\+?\(?\d[\d\s().\-]{5,}\d"
 PHONE_MIN_DIGITS = 8
+DECIMAL = re.compile(r"\d{1,3}\.\d+")  # a coordinate or an amount, not a number to call
 PHONE_REGION = "GB"
 NAME_LOCALES = ("en_GB", "en_IE", "en_US", "en_IN", "en_PK")
 MIN_PART = 3
@@ -88,12 +94,15 @@ def _name_parts(name: str) -> set[str]:
 class Redactor:
     """Redaction for one file: its automaton of names and handles, built once."""
 
+    names: tuple[str, ...]
+    handles: tuple[str, ...]
     automaton: ahocorasick.Automaton
 
     @classmethod
     def for_file(cls, names: Iterable[str] = (), handles: Iterable[str] = ()) -> Redactor:
         """`names`: the values of the file's name columns; `handles`: of its handle columns
         (with or without `@`)."""
+        names, handles = tuple(names), tuple(handles)
         automaton = ahocorasick.Automaton()
         own: set[str] = set()
         for name in names:
@@ -109,7 +118,11 @@ class Redactor:
             automaton.add_word(word, (FILE, False, len(word)))
         if len(automaton):
             automaton.make_automaton()
-        return cls(automaton)
+        return cls(names, handles, automaton)
+
+    def with_names(self, names: Iterable[str]) -> Redactor:
+        """This file's redactor with more names (found in rows that could not be split)."""
+        return Redactor.for_file((*self.names, *names), self.handles)
 
     def series(self, texts: pl.Series) -> pl.Series:
         """The texts redacted (nulls stay null)."""
@@ -120,15 +133,15 @@ class Redactor:
                   for t, phone in frame.iter_rows()]
         cued = pl.Series("t", phoned, dtype=pl.String).to_frame().select(
             _replace_all(pl.col("t"), BEFORE_MP, AFTER_TITLE))["t"]
-        named = [None if t is None else self.names(t) for t in cued.to_list()]
+        named = [None if t is None else self.redact_names(t) for t in cued.to_list()]
         redacted = pl.Series("t", named, dtype=pl.String).to_frame().select(
-            _replace_all(pl.col("t"), POSTCODE))
+            _replace_all(pl.col("t"), POSTCODE, COORDINATE))
         return redacted["t"].alias(texts.name)
 
     def text(self, text: str) -> str:
         return str(self.series(pl.Series([text], dtype=pl.String))[0])
 
-    def names(self, text: str) -> str:
+    def redact_names(self, text: str) -> str:
         """Names of the file, listed names and file handles replaced by `[name]`/`[handle]`."""
         if not len(self.automaton):
             return text
@@ -142,7 +155,8 @@ class Redactor:
                 continue
             if kind == LISTED and not text[start].isupper():
                 continue
-            hits.append((start, end + 1, kind, common or _sentence_start(text, start)))
+            weak = common or text[start:end + 1].isupper() or _sentence_start(text, start)
+            hits.append((start, end + 1, kind, weak))
         if not hits:
             return text
         hits = _longest(hits)
@@ -206,7 +220,8 @@ def _merge(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
 def redact_phones(text: str) -> str:
     """Every phone number libphonenumber recognises (UK numbers without a country code,
     any country's with `+` or `00`), written in any of its punctuations. A digit run glued
-    to letters, or split by slashes, is a reference or a date, not a number."""
+    to letters, split by slashes or by one decimal point is a reference, a date or a
+    coordinate, not a number."""
     spans: list[tuple[int, int]] = []
     for match in phonenumbers.PhoneNumberMatcher(text, PHONE_REGION,
                                                  leniency=phonenumbers.Leniency.POSSIBLE):
@@ -214,8 +229,9 @@ def redact_phones(text: str) -> str:
         start, end = match.start, match.end
         before = text[start - 1] if start > 0 else " "
         after = text[end] if end < len(text) else " "
-        if "/" in raw or before.isalnum() or before in "-/_" or after.isalnum() or \
-                after in "/_" or sum(c.isdigit() for c in raw) < PHONE_MIN_DIGITS:
+        glued = before.isalnum() or before in "-/_" or after.isalnum() or after in "/_"
+        if glued or "/" in raw or DECIMAL.fullmatch(raw) or \
+                sum(c.isdigit() for c in raw) < PHONE_MIN_DIGITS:
             continue
         spans.append((start, end))
     for start, end in reversed(spans):
