@@ -75,14 +75,11 @@ def ingest(
     from etl.warehouse import make_engine, migrate
 
     settings = get_settings()
+    files = discover(paths)
     if settings.uses_development_key:
-        err.print(
-            "[yellow]PLAIT_PSEUDONYM_KEY is not set: using the development key, "
-            "fit for synthetic data only.[/yellow]"
-        )
+        _refuse_unmarked(files)
     engine = make_engine(db or settings.db_url)
     migrate(engine)
-    files = discover(paths)
     with Progress(
         TextColumn("{task.description}"),
         BarColumn(),
@@ -108,6 +105,25 @@ def ingest(
         err.print(f"[red]failed:[/red] {r.file}: {r.error}")
     if failed:
         raise typer.Exit(code=1)
+
+
+def _refuse_unmarked(files: list[Path]) -> None:
+    """Without a key of its own, ingest takes only what `plait synth` wrote (exit 2)."""
+    from etl.synth_mark import KEY_HELP, unmarked
+
+    refused = unmarked(files)
+    if refused:
+        shown = "".join(f"\n  {p}" for p in refused[:10])
+        more = f"\n  and {len(refused) - 10} more" if len(refused) > 10 else ""
+        err.print(
+            "[red]PLAIT_PSEUDONYM_KEY is not set[/red], so only files written by `plait synth` "
+            "(listed with their SHA-256 in its truth/manifest.json) and data.police.uk street "
+            f"files can be loaded, and these are neither:{shown}{more}\nTo load them, {KEY_HELP}."
+            " Nothing was loaded."
+        )
+        raise typer.Exit(code=2)
+    err.print("[yellow]PLAIT_PSEUDONYM_KEY is not set: using the development key, "
+              "for synthetic data only.[/yellow]")
 
 
 @app.command()

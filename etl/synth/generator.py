@@ -43,6 +43,7 @@ from etl.synth.names import Identities
 from etl.synth.population import Population
 from etl.synth.sampling import stream
 from etl.synth.writers import write_extract
+from etl.synth_mark import mark_entry
 
 
 @dataclass(frozen=True)
@@ -209,7 +210,7 @@ def _write_truth(folder: Path, seed: int, start: str, end: str, scale: float,
         incident_rows += truth.incident_rows(name, m.format, ref, lines[force])
         dirty_rows += truth.dirty_rows(name, m.format, ref, lines[force])
         manifest_files.append({"file": name, "force_id": force, "format": m.format,
-                               "rows": len(lines[force])})
+                               "rows": len(lines[force]), **mark_entry(folder.parent / name)})
     months = planted.model.months
     truth.write_csv(folder / "incidents.csv", truth.INCIDENT_COLUMNS, incident_rows)
     truth.write_csv(folder / "dirty_rows.csv", truth.DIRTY_COLUMNS, dirty_rows)

@@ -6,7 +6,8 @@ the intended values, also for dirty rows, so a test can tell what a row should h
 
 Files: `incidents.csv` (one row per written row), `dirty_rows.csv`, `transfers.csv`,
 `series.csv`, `exceedances.csv` and `exceedance_months.csv`, `pii.csv` (every raw sensitive
-value written), `manifest.json` (arguments, files, totals), and `intelligence.json`: what the
+value written), `manifest.json` (arguments, files with their SHA-256: the mark ingest checks
+without a key, `etl.synth_mark`; totals), and `intelligence.json`: what the
 quarterly release's statistics must find in the plant quarter (`etl.synth.intelligence`):
 `{"quarter": "2026Q3", "quarter_start", "quarter_end", "repeat_victim": {"person_id",
 "force_id", "victim_role", "planted_count", "quarter_count"}, "platform_shift": {"channel",

@@ -71,6 +71,7 @@ from etl.synth.style_b.phrases import Phrasebook
 from etl.synth.style_b.summaries import Officers
 from etl.synth.style_b.victims import Victims
 from etl.synth.writers import write_extract
+from etl.synth_mark import mark_entry
 
 REFERENCE_VOLUME = 4_700.0
 # Forces that record Home Office codes have none for these: they record the nearest.
@@ -238,7 +239,7 @@ def _write_truth(folder: Path, seed: int, start: str, end: str, scale: float,
         incident_rows += truth_files.incident_rows(name, m.format, ref, lines[force])
         dirty_rows += truth_files.dirty_rows(name, m.format, ref, lines[force])
         manifest_files.append({"file": name, "force_id": force, "format": m.format,
-                               "rows": len(lines[force])})
+                               "rows": len(lines[force]), **mark_entry(folder.parent / name)})
         for n, line in enumerate(lines[force], start=truth_files.first_row(m.format)):
             case = origin_of[id(line.incident)]
             s = case.sender
