@@ -40,6 +40,7 @@ EXTRACT_SUFFIXES = {".csv": "csv", ".xlsx": "xlsx", ".jsonl": "jsonl"}
 SKIPPED_DIRS = {"truth"}
 OTHER_DELIMITERS = (";", "\t", "|", ",")
 SHOWN_COLUMNS = 8
+VICTIMS_PER_QUERY = 500
 
 
 @dataclass
@@ -490,33 +491,16 @@ def _duplicates(
 
 
 def _mark_transfers(conn: Connection, accepted: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """Flag transferred records and link pairs among this file and the warehouse."""
-    cols = [
-        core_incident.c.incident_id,
-        core_incident.c.force_id,
-        core_incident.c.victim_id,
-        core_incident.c.offence_group,
-        core_incident.c.reported_date,
-        core_incident.c.outcome,
-        core_incident.c.duplicate_of,
-    ]
-    stored = pl.DataFrame(
-        conn.execute(select(*cols).where(core_incident.c.victim_id.is_not(None))).all(),
-        schema={
-            "incident_id": pl.String,
-            "force_id": pl.String,
-            "victim_id": pl.String,
-            "offence_group": pl.String,
-            "reported_date": pl.Date,
-            "outcome": pl.String,
-            "duplicate_of": pl.String,
-        },
-        orient="row",
-    )
+    """Flag transferred records and link pairs among this file and the warehouse.
+
+    A pair shares a victim, so only the stored incidents of this file's victims are read
+    (through the victim index), never the whole warehouse: the cost follows the file.
+    """
     is_transfer = pl.col("outcome") == "transferred"
     batch = accepted.select(
         "incident_id", "force_id", "victim_id", "offence_group", "reported_date", "outcome"
     )
+    stored = _stored_of_victims(conn, batch)
     receivers = pl.concat(
         [stored.filter(~is_transfer).drop("duplicate_of"), batch.filter(~is_transfer)]
     )
@@ -528,3 +512,33 @@ def _mark_transfers(conn: Connection, accepted: pl.DataFrame) -> tuple[pl.DataFr
         pl.when(is_transfer).then(pl.lit("transferred to another force")).alias("duplicate_reason"),
     )
     return accepted, relinks
+
+
+def _stored_of_victims(conn: Connection, batch: pl.DataFrame) -> pl.DataFrame:
+    """Stored incidents of the batch's victims and offence groups: the transfer candidates."""
+    cols = [
+        core_incident.c.incident_id,
+        core_incident.c.force_id,
+        core_incident.c.victim_id,
+        core_incident.c.offence_group,
+        core_incident.c.reported_date,
+        core_incident.c.outcome,
+        core_incident.c.duplicate_of,
+    ]
+    schema = {
+        "incident_id": pl.String,
+        "force_id": pl.String,
+        "victim_id": pl.String,
+        "offence_group": pl.String,
+        "reported_date": pl.Date,
+        "outcome": pl.String,
+        "duplicate_of": pl.String,
+    }
+    keys = batch.select("victim_id", "offence_group").drop_nulls().unique()
+    victims = keys["victim_id"].unique().sort().to_list()
+    rows = []
+    for start in range(0, len(victims), VICTIMS_PER_QUERY):
+        chunk = victims[start : start + VICTIMS_PER_QUERY]
+        rows.extend(conn.execute(select(*cols).where(core_incident.c.victim_id.in_(chunk))).all())
+    stored = pl.DataFrame(rows, schema=schema, orient="row")
+    return stored.join(keys, on=["victim_id", "offence_group"], how="semi")
