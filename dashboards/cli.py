@@ -10,6 +10,7 @@ from typing import Annotated, Literal
 import polars as pl
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -72,14 +73,19 @@ def ingest(
 ) -> None:
     """Load force extracts and data.police.uk street files; print the reconciliation."""
     from etl.ingest import discover, ingest_paths
-    from etl.warehouse import make_engine, migrate
+    from etl.warehouse import exclusive, make_engine, migrate
 
     settings = get_settings()
     files = discover(paths)
     if settings.uses_development_key:
         _refuse_unmarked(files)
     engine = make_engine(db or settings.db_url)
-    migrate(engine)
+
+    def waiting(message: str) -> None:
+        err.print(f"[yellow]{escape(message)}[/yellow]")
+
+    with exclusive(engine, "plait ingest migrating the warehouse", waiting):
+        migrate(engine)
     with Progress(
         TextColumn("{task.description}"),
         BarColumn(),
@@ -95,6 +101,7 @@ def ingest(
             engine,
             settings.pseudonym_key.get_secret_value().encode(),
             on_file=lambda r: progress.update(task, advance=1, description=Path(r.file).name),
+            on_wait=waiting,
         )
     console.print(_reconciliation_table(reports))
     if report:

@@ -18,7 +18,7 @@ import polars as pl
 from sqlalchemy import Connection, Engine, select, update
 from sqlalchemy.exc import SQLAlchemyError
 
-from etl import dedupe, police_uk
+from etl import crash_points, dedupe, police_uk
 from etl.force_return import Mapped, to_canonical
 from etl.mapping import ForceMapping, all_mappings
 from etl.readers import (
@@ -34,7 +34,7 @@ from etl.readers import (
     read_xlsx_extract,
 )
 from etl.schema import core_incident, core_reject, core_street_crime, raw_source_file
-from etl.warehouse import insert_frame
+from etl.warehouse import exclusive, insert_frame
 
 EXTRACT_SUFFIXES = {".csv": "csv", ".xlsx": "xlsx", ".jsonl": "jsonl"}
 SKIPPED_DIRS = {"truth"}
@@ -213,11 +213,14 @@ def ingest_paths(
     *,
     on_file: Callable[[FileReport], None] | None = None,
     today: dt.date | None = None,
+    on_wait: Callable[[str], None] | None = None,
 ) -> list[FileReport]:
     """Load every file; a file that fails leaves the warehouse as it was and the rest go on.
 
     The next file is read and validated in a second thread while the current one loads:
-    polars and the database driver both release the GIL, so the two overlap.
+    polars and the database driver both release the GIL, so the two overlap. Loads of
+    several processes take turns, file by file (`etl.warehouse.exclusive`); `on_wait` hears
+    what this one waited for.
     """
     files = discover(paths)
     reports: list[FileReport] = []
@@ -228,7 +231,8 @@ def ingest_paths(
             prepared = ahead.result()
             if index + 1 < len(files):
                 ahead = pool.submit(_prepare, files[index + 1], engine, key, today)
-            report = prepared if isinstance(prepared, FileReport) else _load(prepared, engine)
+            report = (prepared if isinstance(prepared, FileReport)
+                      else _load(prepared, engine, on_wait))
             reports.append(report)
             if on_file:
                 on_file(report)
@@ -322,15 +326,27 @@ def _prepare(
         return _failed(path, found, f"could not be read: {type(exc).__name__}: {exc}")
 
 
-def _load(prepared: _Prepared, engine: Engine) -> FileReport:
-    """One transaction per file: all its rows are in, or none are."""
+def _load(
+    prepared: _Prepared, engine: Engine, on_wait: Callable[[str], None] | None = None
+) -> FileReport:
+    """One transaction per file: all its rows are in, or none are.
+
+    The writer lock is taken before the file is looked up, so a file another process is
+    loading is found loaded once it commits, never loaded twice; on SQLite the transaction
+    also starts as a writer (BEGIN IMMEDIATE), so no other writer can slip in between the
+    look-up and the first write."""
     found = prepared.found
     report = FileReport(
         str(prepared.path), found.kind, found.force_id, "loaded", read=prepared.read,
         error="; ".join(f"warning: {w}" for w in prepared.warnings) or None,
     )
     try:
-        with engine.begin() as conn:
+        with (
+            exclusive(engine, f"plait ingest loading {prepared.path.name}", on_wait),
+            engine.begin() as conn,
+        ):
+            if conn.dialect.name == "sqlite":
+                conn.exec_driver_sql("BEGIN IMMEDIATE")
             skipped = _already_loaded(conn, prepared.path, found, prepared.digest)
             if skipped:
                 return skipped
@@ -339,6 +355,8 @@ def _load(prepared: _Prepared, engine: Engine) -> FileReport:
             else:
                 assert found.mapping is not None
                 _load_force_return(conn, prepared, found.mapping, report)
+            crash_points.reached("before-commit")
+        crash_points.reached("committed")
     except Exception as exc:  # the transaction rolled back; report and go on to the next file
         return _failed(
             prepared.path, found, f"load failed and was rolled back: {type(exc).__name__}: {exc}"
@@ -364,6 +382,7 @@ def _register(
             loaded_at=dt.datetime.now(dt.UTC),
         )
     )
+    crash_points.reached("registered")
     return int(result.inserted_primary_key[0])
 
 
@@ -467,6 +486,7 @@ def _load_force_return(
     insert_frame(
         conn, core_reject, quarantined.with_columns(pl.lit(file_id).alias("source_file_id"))
     )
+    crash_points.reached("rows-written")
     for transferred_id, receiver_id in relinks.iter_rows():
         conn.execute(
             update(core_incident)
