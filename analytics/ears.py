@@ -16,7 +16,8 @@ from typing import Literal
 
 import numpy as np
 import numpy.typing as npt
-from scipy import stats
+
+from analytics.distributions import norm_ppf
 
 FloatArray = npt.NDArray[np.float64]
 EarsMethod = Literal["C1", "C2", "C3"]
@@ -62,7 +63,7 @@ def ears_c(
         raise ValueError(
             f"The vector of observed is too short! EARS {method} with baseline {baseline} "
             f"needs {min_history(method, baseline)} periods before the first evaluated one")
-    z = stats.norm.ppf(1 - (DEFAULT_ALPHA[method] if alpha is None else alpha))
+    z = norm_ppf(1 - (DEFAULT_ALPHA[method] if alpha is None else alpha))
     mean, sd = _baseline_stats(y, t, FIRST_LAG[method], baseline)
     sigma = np.maximum(sd, min_sigma)
     observed_t = y[:, t]

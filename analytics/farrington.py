@@ -45,8 +45,9 @@ from typing import Literal
 
 import numpy as np
 import numpy.typing as npt
-from scipy import stats
 from threadpoolctl import threadpool_limits
+
+from analytics import distributions as dist
 
 FloatArray = npt.NDArray[np.float64]
 ThresholdMethod = Literal["nbPlugin", "muan", "delta"]
@@ -175,7 +176,7 @@ def threshold_delta(
     """`algo.farrington.threshold.farrington`: (lower, upper, P(Y ≥ y), score)."""
     mu0 = np.asarray(mu0, dtype=float)
     tau = np.asarray(phi, dtype=float) + np.asarray(se_mu, dtype=float) ** 2 / mu0
-    z = stats.norm.ppf(1 - alpha)
+    z = dist.norm_ppf(1 - alpha)
     if powertrans == "none":
         se, exponent = np.sqrt(mu0 * tau), 1.0
     elif powertrans == "1/2":
@@ -186,7 +187,7 @@ def threshold_delta(
     upper = (mu0**exponent + z * se) ** (1 / exponent)
     low = np.maximum(0.0, np.minimum(low, upper))
     y = np.asarray(y, dtype=float)
-    prob = stats.norm.sf(y**exponent, loc=mu0**exponent, scale=se)
+    prob = dist.norm_sf(y**exponent, loc=mu0**exponent, scale=se)
     score = (y - mu0) / (upper - mu0)
     return low, upper, prob, score
 
@@ -210,7 +211,7 @@ def threshold_noufaily(
     if method == "nbPlugin":
         mu = np.exp(eta0)
     else:
-        mu = np.exp(stats.norm.ppf(1 - alpha, loc=eta0, scale=se_eta0))
+        mu = np.exp(dist.norm_ppf(1 - alpha, loc=eta0, scale=se_eta0))
     over = phi > 1
     size = np.where(over, mu / np.where(over, phi - 1, 1), 1.0)
     prob = 1 / phi
@@ -219,8 +220,8 @@ def threshold_noufaily(
         upper = np.where(over, _qnbinom(1 - alpha, size, prob), _qpois(1 - alpha, mu))
         pvalue = np.where(
             phi != 1,
-            stats.nbinom.sf(y - 1, size, prob),
-            stats.poisson.sf(y - 1, mu),
+            dist.nbinom_sf(y - 1, size, prob),
+            dist.poisson_sf(y - 1, mu),
         )
     infinite = ~np.isfinite(mu)
     low, upper, pvalue = (np.where(infinite, np.nan, a) for a in (low, upper, pvalue))
@@ -235,11 +236,11 @@ def _fuzz(p: float) -> float:
 
 
 def _qnbinom(p: float, size: FloatArray, prob: FloatArray | float) -> FloatArray:
-    return np.asarray(stats.nbinom.ppf(_fuzz(p), size, prob), dtype=float)
+    return np.asarray(dist.nbinom_ppf(_fuzz(p), size, prob), dtype=float)
 
 
 def _qpois(p: float, mu: FloatArray) -> FloatArray:
-    return np.asarray(stats.poisson.ppf(_fuzz(p), mu), dtype=float)
+    return np.asarray(dist.poisson_ppf(_fuzz(p), mu), dtype=float)
 
 
 @dataclass
@@ -411,7 +412,7 @@ def _evaluate(y_all: FloatArray, pop: FloatArray | None, freq: int, evaluate: li
             dispersion = _dispersion(fit, params)
             se_time = np.sqrt(fit.xtwx_inv[:, 1, 1] * dispersion)
             df = mask.sum(axis=1) - x0.size
-            p_trend = 2 * stats.t.sf(np.abs(fit.beta[:, 1] / se_time), df)
+            p_trend = 2 * dist.t_sf(np.abs(fit.beta[:, 1] / se_time), df)
             largest = np.where(mask > 0, y, -np.inf).max(axis=1)
             use_trend = (
                 fit.converged
