@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 SAMPLE := data/sample
 DB ?= sqlite:///data/plait.db
 
-.PHONY: run reports test bench-ingest bench-exceedance bench-link bench-analyse bench-report bench-dashboard clean
+.PHONY: run reports test bench-ingest bench-exceedance bench-link bench-analyse bench-report bench-dashboard bench-startup clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -46,6 +46,9 @@ bench-report: $(STAMP)
 
 bench-dashboard: $(STAMP)
 	$(BIN)/python benchmarks/dashboard/run.py
+
+bench-startup: $(STAMP)
+	$(BIN)/python benchmarks/startup/run.py
 
 clean:
 	rm -rf $(VENV) data/plait.db $(SAMPLE) data/reports data/users.toml

@@ -1,20 +1,34 @@
 """The `plait` command: one small function per command, parsing options and calling the library."""
 
+# Start-up: only typer and rich's console are imported here; polars, the settings (pydantic),
+# rich's tables and progress bars and everything a command calls are imported inside the
+# command that uses them, so `plait --help` and `plait detect` do not pay for the others
+# (benchmarks/startup).
 from __future__ import annotations
 
 import json
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
-import polars as pl
 import typer
 from rich.console import Console
 from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
-from etl.settings import get_settings
+if TYPE_CHECKING:
+    from concurrent.futures import ProcessPoolExecutor
+
+    import polars as pl
+    from rich.table import Table
+
+    from etl.settings import Settings
+
+
+def get_settings() -> Settings:
+    """`etl.settings.get_settings`, imported when a command needs it (pydantic is slow)."""
+    from etl.settings import get_settings as settings
+
+    return settings()
+
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
 console = Console()
@@ -42,6 +56,8 @@ def synth(
         help="a (default) or b (planted by other rules, to evaluate across styles)")] = "a",
 ) -> None:
     """Write synthetic extracts for every force, in its own layout, plus DIR/truth/."""
+    from rich.table import Table
+
     from etl.synth import generate
 
     summary = generate(out, seed=seed, start=start, end=end, scale=scale, style=style)
@@ -72,6 +88,14 @@ def ingest(
     ] = None,
 ) -> None:
     """Load force extracts and data.police.uk street files; print the reconciliation."""
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+    )
+
     from etl.ingest import discover, ingest_paths
     from etl.warehouse import exclusive, make_engine, migrate
 
@@ -148,6 +172,8 @@ def detect(
     evaluate: Annotated[int, typer.Option(help="Evaluate the last N periods of each series")] = 12,
 ) -> None:
     """Exceedance detection on a plain counts file (improved Farrington by default)."""
+    import polars as pl
+
     from analytics.exceedance import METHODS, CountsError
     from analytics.exceedance import detect as run_detect
 
@@ -188,6 +214,8 @@ def analyse(
 ) -> None:
     """Run every model on every series and store the results in the warehouse."""
     import datetime as dt
+
+    from rich.table import Table
 
     from analytics.analyse import (
         as_stored,
@@ -335,6 +363,7 @@ def _pdf_pool() -> ProcessPoolExecutor:
     chart renderer's runtime) hold locks can leave the child waiting on them forever."""
     import multiprocessing
     import os
+    from concurrent.futures import ProcessPoolExecutor
 
     workers = os.cpu_count() or 1
     pool = ProcessPoolExecutor(max_workers=workers,
@@ -358,6 +387,10 @@ def _write_pdfs(jobs: dict[str, tuple[dict, Path]],  # type: ignore[type-arg]
     """Render PDFs in the pool with a progress bar; a failure is named, not fatal.
 
     The longest reports go first, so that no worker is left with a long one at the end."""
+    from concurrent.futures import as_completed
+
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
     from dashboards.report_pdf import write_pdf
 
     failed: dict[str, str] = {}
@@ -477,6 +510,8 @@ def demo(
     passwords when the users file has none, and prints them once."""
     import secrets
 
+    from rich.table import Table
+
     from dashboards.access import add_user, read_users
     from etl.settings import DEFAULT_DB_URL
 
@@ -503,6 +538,8 @@ def demo(
 
 def _read_incidents(path: Path) -> pl.DataFrame:
     """A plain incidents file (DESIGN.md): Parquet as is, CSV as text with dates parsed."""
+    import polars as pl
+
     if path.suffix.lower() == ".parquet":
         return pl.read_parquet(path)
     return pl.read_csv(path, infer_schema=False).with_columns(
@@ -524,6 +561,9 @@ def link(
     ] = None,
 ) -> None:
     """Link incidents into cross-border series (one offender or campaign, many forces)."""
+    import polars as pl
+    from rich.table import Table
+
     from analytics.linkage import attach
     from analytics.linkage import link as run_link
 
@@ -561,6 +601,9 @@ def similar(
     out: Annotated[Path | None, typer.Option("--out", help="Also write the list as CSV")] = None,
 ) -> None:
     """Incidents like these: rank candidates against a few seed incidents, with why."""
+    import polars as pl
+    from rich.table import Table
+
     from analytics.linkage import search
 
     try:
@@ -581,6 +624,8 @@ def similar(
 
 
 def _reconciliation_table(reports: list) -> Table:  # type: ignore[type-arg]
+    from rich.table import Table
+
     table = Table(title="Reconciliation: read = loaded + duplicate + rejected")
     for name in ("file", "kind", "force", "status", "read", "loaded", "duplicate", "rejected"):
         table.add_column(
