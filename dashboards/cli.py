@@ -409,7 +409,14 @@ def _write_pdfs(jobs: dict[str, tuple[dict, Path]],  # type: ignore[type-arg]
     return failed
 
 
-APP = Path(__file__).parent / "app" / "streamlit_app.py"
+def _app_script() -> Path:
+    """The Streamlit script, package data like the pages beside it (importlib.resources)."""
+    from importlib.resources import files
+
+    return Path(str(files("dashboards") / "app" / "streamlit_app.py"))
+
+
+APP = _app_script()
 SERVER_OPTIONS = {
     "server.address": "127.0.0.1",
     "server.headless": "true",
