@@ -41,7 +41,8 @@ DbOption = Annotated[
     typer.Option("--db", help="Warehouse URL; default $PLAIT_DB_URL, else sqlite:///data/plait.db"),
 ]
 IncidentsOption = Annotated[
-    Path, typer.Option("--incidents", help="Canonical incidents (DESIGN.md): CSV or Parquet")
+    Path,
+    typer.Option("--incidents", help="Canonical incidents (docs/contracts.md): CSV or Parquet"),
 ]
 
 
@@ -544,7 +545,7 @@ def demo(
 
 
 def _read_incidents(path: Path) -> pl.DataFrame:
-    """A plain incidents file (DESIGN.md): Parquet as is, CSV as text with dates parsed."""
+    """A plain incidents file (docs/contracts.md): Parquet as is, CSV as text with dates parsed."""
     import polars as pl
 
     if path.suffix.lower() == ".parquet":
