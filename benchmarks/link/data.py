@@ -28,14 +28,16 @@ KEY = b"link-key"
 WAREHOUSE_SCALE_LIMIT = 50
 
 
-def labelled_incidents(seed: int, scale: float = 1.0, cache: bool = True) -> pl.DataFrame:
-    """Canonical incidents (not the closed transfer records) with the generator's series as
-    `true_series`; an incident in no planted series is its own series."""
-    path = CACHE / f"seed{seed}_scale{scale:g}.parquet"
+def labelled_incidents(seed: int, scale: float = 1.0, cache: bool = True,
+                       style: str = "a") -> pl.DataFrame:
+    """Canonical incidents (not the closed transfer records) of `plait synth --style STYLE`
+    with the generator's series as `true_series`; an incident in no planted series is its
+    own series."""
+    path = CACHE / f"style{style}_seed{seed}_scale{scale:g}.parquet"
     if cache and path.exists():
         return pl.read_parquet(path)
     if scale > WAREHOUSE_SCALE_LIMIT:
-        labelled = _mapped_only(seed, scale)
+        labelled = _mapped_only(seed, scale, style)
         if cache:
             CACHE.mkdir(parents=True, exist_ok=True)
             labelled.write_parquet(path)
@@ -43,9 +45,9 @@ def labelled_incidents(seed: int, scale: float = 1.0, cache: bool = True) -> pl.
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "synth"
         started = time.perf_counter()
-        generate(out, seed=seed, scale=scale)
-        print(f"  synth seed {seed} scale {scale:g}: {time.perf_counter() - started:.0f} s",
-              file=sys.stderr)
+        generate(out, seed=seed, scale=scale, style=style)
+        print(f"  synth style {style} seed {seed} scale {scale:g}: "
+              f"{time.perf_counter() - started:.0f} s", file=sys.stderr)
         engine = make_engine(f"sqlite:///{Path(tmp) / 'w.db'}")
         migrate(engine)
         started = time.perf_counter()
@@ -70,7 +72,8 @@ def labelled_incidents(seed: int, scale: float = 1.0, cache: bool = True) -> pl.
     return labelled
 
 
-def _mapped_only(seed: int, scale: float, chunk: int = 20_000) -> pl.DataFrame:
+def _mapped_only(seed: int, scale: float, style: str = "a", chunk: int = 20_000
+                 ) -> pl.DataFrame:
     """The million-incident set: each extract read and mapped as ingest maps it (same
     validation, redaction and keyed hashes), but not loaded, and in chunks of `chunk` rows.
 
@@ -83,10 +86,10 @@ def _mapped_only(seed: int, scale: float, chunk: int = 20_000) -> pl.DataFrame:
     from etl.ingest import _within_file, read_force_return
     from etl.mapping import all_mappings
 
-    out = CACHE / f"synth-seed{seed}-scale{scale:g}"
+    out = CACHE / f"synth-style{style}-seed{seed}-scale{scale:g}"
     if not (out / "truth" / "incidents.csv").exists():
         started = time.perf_counter()
-        generate(out, seed=seed, scale=scale)
+        generate(out, seed=seed, scale=scale, style=style)
         print(f"  synth seed {seed} scale {scale:g}: {time.perf_counter() - started:.0f} s",
               file=sys.stderr)
     started = time.perf_counter()
@@ -110,6 +113,6 @@ def _mapped_only(seed: int, scale: float, chunk: int = 20_000) -> pl.DataFrame:
 
 
 if __name__ == "__main__":
-    for arg in sys.argv[2:]:
-        frame = labelled_incidents(int(sys.argv[1]), float(arg))
-        print(f"seed {sys.argv[1]} scale {arg}: {frame.height:,} incidents")
+    for arg in sys.argv[3:]:
+        frame = labelled_incidents(int(sys.argv[2]), float(arg), style=sys.argv[1])
+        print(f"style {sys.argv[1]} seed {sys.argv[2]} scale {arg}: {frame.height:,} incidents")
