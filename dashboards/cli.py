@@ -98,6 +98,7 @@ def ingest(
     )
 
     from etl.ingest import discover, ingest_paths
+    from etl.key_rotation import WrongKeyError
     from etl.warehouse import exclusive, make_engine, migrate
 
     settings = get_settings()
@@ -121,13 +122,18 @@ def ingest(
         disable=len(files) < 2,
     ) as progress:
         task = progress.add_task("ingest", total=len(files))
-        reports = ingest_paths(
-            files,
-            engine,
-            settings.pseudonym_key.get_secret_value().encode(),
-            on_file=lambda r: progress.update(task, advance=1, description=Path(r.file).name),
-            on_wait=waiting,
-        )
+        try:
+            reports = ingest_paths(
+                files,
+                engine,
+                settings.pseudonym_key.get_secret_value().encode(),
+                on_file=lambda r: progress.update(task, advance=1,
+                                                  description=Path(r.file).name),
+                on_wait=waiting,
+            )
+        except WrongKeyError as exc:
+            err.print(f"[red]refused:[/red] {exc}. Nothing was loaded.")
+            raise typer.Exit(code=2) from exc
     console.print(_reconciliation_table(reports))
     if report:
         report.parent.mkdir(parents=True, exist_ok=True)
@@ -137,6 +143,45 @@ def ingest(
         err.print(f"[red]failed:[/red] {r.file}: {r.error}")
     if failed:
         raise typer.Exit(code=1)
+
+
+@app.command()
+def rekey(
+    new_key_env: Annotated[str, typer.Option(
+        "--new-key-env", help="Name of the environment variable holding the new key")],
+    old_key_env: Annotated[str | None, typer.Option(
+        "--old-key-env", help="Name of the environment variable holding the warehouse's "
+        "current key; default: the development key")] = None,
+    db: DbOption = None,
+) -> None:
+    """Re-key every keyed hash in the warehouse from the old key to the new, in one
+    transaction; links between incidents are kept. Keys are read from the environment,
+    never from the command line (which other users and shell histories can see)."""
+    import os
+
+    from etl.key_rotation import WrongKeyError
+    from etl.key_rotation import rekey as rekey_warehouse
+    from etl.settings import DEVELOPMENT_KEY
+    from etl.warehouse import make_engine, migrate
+
+    keys: list[bytes] = []
+    for name, default in ((old_key_env, DEVELOPMENT_KEY), (new_key_env, None)):
+        value = os.environ.get(name, "") if name else default
+        if not value:
+            err.print(f"[red]refused:[/red] the environment variable {name} is not set")
+            raise typer.Exit(code=2)
+        keys.append(value.encode())
+    engine = make_engine(db or get_settings().db_url)
+    migrate(engine)
+    try:
+        result = rekey_warehouse(engine, keys[0], keys[1])
+    except (WrongKeyError, ValueError) as exc:
+        err.print(f"[red]refused:[/red] {exc}. Nothing was changed.")
+        raise typer.Exit(code=2) from exc
+    for column, count in result.changed.items():
+        console.print(f"{column}: {count:,} values re-keyed")
+    console.print(f"Done, in one transaction. Set PLAIT_PSEUDONYM_KEY to the value of "
+                  f"{new_key_env} from now on (the warehouse refuses the old key).")
 
 
 def _refuse_unmarked(files: list[Path]) -> None:

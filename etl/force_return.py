@@ -20,6 +20,7 @@ import polars as pl
 from etl import reference
 from etl.mapping import ForceMapping
 from etl.pseudonymise import (
+    Key,
     add_pseudonyms,
     identifier_tokens,
     keyed_hash,
@@ -56,7 +57,7 @@ class Mapped:
     rejected: pl.DataFrame
 
 
-def to_canonical(raw: pl.DataFrame, mapping: ForceMapping, key: bytes,
+def to_canonical(raw: pl.DataFrame, mapping: ForceMapping, key: Key,
                  today: dt.date | None = None, *, malformed: pl.DataFrame | None = None,
                  notes: dict[int, str] | None = None) -> Mapped:
     """Map one force's extract; every input row ends in exactly one of the two outputs.
@@ -350,7 +351,7 @@ def _handles_in_file(frame: pl.DataFrame, mapping: ForceMapping) -> list[str]:
     return sorted(found)
 
 
-def stored(frame: pl.DataFrame, mapping: ForceMapping, key: bytes, redactor: Redactor, *,
+def stored(frame: pl.DataFrame, mapping: ForceMapping, key: Key, redactor: Redactor, *,
            whole_row: bool = False) -> pl.DataFrame:
     """What a stored row may hold: the one decision, for incidents and rejects alike.
 
@@ -359,8 +360,8 @@ def stored(frame: pl.DataFrame, mapping: ForceMapping, key: bytes, redactor: Red
     are dropped. With `whole_row` (a quarantined row) every source column is also kept, in
     `raw_row` as JSON under its own name, through the same rules: a column that failed
     validation cannot be trusted to hold what its name says, so the text of every other
-    column is redacted too, and coordinates that are not numbers are cut to 2 decimals
-    inside their text."""
+    column is redacted too, and coordinates that are not numbers (or no coordinate) are
+    redacted as text, their decimals cut to 2."""
     id_cols = tuple(f"{ID_PREFIX}{c}" for c in mapping.suspect_identifier_columns)
     frame = add_pseudonyms(frame, identifier_columns=id_cols, key=key).with_columns(
         redactor.series(frame["summary"]).fill_null("").alias("summary"),
@@ -382,7 +383,8 @@ def stored(frame: pl.DataFrame, mapping: ForceMapping, key: bytes, redactor: Red
             values[column] = frame["summary"].to_list()
         elif field in ("latitude", "longitude"):
             text = redactor.series(frame[f"raw_{field}"]).to_list()
-            values[column] = [text if number is None else str(number)
+            values[column] = [str(number) if number is not None and abs(number) <= 180
+                              else text
                               for text, number in zip(text, frame[field].to_list(),
                                                       strict=True)]
         else:
@@ -416,7 +418,7 @@ def _rejects(bad: pl.DataFrame) -> pl.DataFrame:
 
 
 def _malformed_rejects(malformed: pl.DataFrame, header: list[str], mapping: ForceMapping,
-                       key: bytes, names: list[str], redactor: Redactor) -> pl.DataFrame:
+                       key: Key, names: list[str], redactor: Redactor) -> pl.DataFrame:
     """Rows that could not be split into fields: their raw text, hashed and redacted as any
     reject's fields are (DESIGN.md, "Sensitive fields"), with the line they were on.
 
@@ -483,7 +485,7 @@ def _sensitive_cells(text: str, header: list[str], mapping: ForceMapping
             if len(v.strip()) >= 2 and v.strip().lower() not in NULL_TOKENS]
 
 
-def _hashed_cell(column: str, value: str, mapping: ForceMapping, key: bytes) -> str:
+def _hashed_cell(column: str, value: str, mapping: ForceMapping, key: Key) -> str:
     if mapping.format == "jsonl":
         with contextlib.suppress(json.JSONDecodeError):
             value = json.loads(f'"{value}"')

@@ -20,7 +20,9 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from etl import crash_points, dedupe, police_uk
 from etl.force_return import Mapped, to_canonical
+from etl.key_rotation import warehouse_key
 from etl.mapping import ForceMapping, all_mappings
+from etl.pseudonymise import Key
 from etl.readers import (
     SOURCE_ROW,
     Extract,
@@ -223,6 +225,7 @@ def ingest_paths(
     what this one waited for.
     """
     files = discover(paths)
+    key = warehouse_key(engine, key)  # the warehouse's chain; a wrong key is refused
     reports: list[FileReport] = []
     with ThreadPoolExecutor(max_workers=1) as pool:
         ahead = pool.submit(_prepare, files[0], engine, key, today) if files else None
@@ -240,7 +243,7 @@ def ingest_paths(
 
 
 def ingest_file(path: Path, engine: Engine, key: bytes, today: dt.date | None = None) -> FileReport:
-    prepared = _prepare(path, engine, key, today)
+    prepared = _prepare(path, engine, warehouse_key(engine, key), today)
     return prepared if isinstance(prepared, FileReport) else _load(prepared, engine)
 
 
@@ -286,7 +289,7 @@ def _already_loaded(
 
 
 def _prepare(
-    path: Path, engine: Engine, key: bytes, today: dt.date | None
+    path: Path, engine: Engine, key: Key, today: dt.date | None
 ) -> _Prepared | FileReport:
     found: Detected | None = None
     try:

@@ -12,8 +12,8 @@ together by one Aho–Corasick automaton per file (never a name × row compariso
   locales, MIT licence; see data/reference/SOURCES.md), matched only when capitalised, and,
   when the name is also an ordinary English word (Faker's English word list: "will",
   "grace", "young") or is capitalised only because it starts a sentence ("Hill farm...")
-  or is in capitals throughout ("HILL FARM"), only next to another name ("Will Young",
-  "Sarah Thompson rang");
+  or is in capitals throughout ("HILL FARM"), only next to another name ("Sarah Thompson
+  rang", "Mark Hill");
 - cues: capitalised words before "MP" and after a title (Mr, Mrs, Dr, Sir, Dame, Cllr, ...).
 
 Numbers with more than two decimals are cut to two: a coordinate typed into the text keeps
@@ -60,6 +60,7 @@ PHONE_REGION = "GB"
 NAME_LOCALES = ("en_GB", "en_IE", "en_US", "en_IN", "en_PK")
 MIN_PART = 3
 FILE, LISTED = 1, 2
+WORD, POSITIONAL, STRONG = 0, 1, 2
 
 
 @cache
@@ -148,21 +149,20 @@ class Redactor:
         lowered = text.lower()
         if len(lowered) != len(text):  # a few characters lower-case to two
             lowered = "".join(c.lower()[:1] or c for c in text)
-        hits: list[tuple[int, int, int, bool]] = []
+        hits: list[tuple[int, int, int, int]] = []
         for end, (kind, common, size) in self.automaton.iter(lowered):
             start = end - size + 1
             if not _bounded(text, start, end + 1):
                 continue
             if kind == LISTED and not text[start].isupper():
                 continue
-            weak = common or text[start:end + 1].isupper() or _sentence_start(text, start)
-            hits.append((start, end + 1, kind, weak))
+            hits.append((start, end + 1, kind, _strength(text, start, end + 1, kind, common)))
         if not hits:
             return text
         hits = _longest(hits)
         keep: list[tuple[int, int]] = []
-        for i, (start, end, kind, weak) in enumerate(hits):
-            if kind == LISTED and weak and not _next_to_name(text, hits, i):
+        for i, (start, end, _, strength) in enumerate(hits):
+            if strength < STRONG and not _next_to_name(text, hits, i):
                 continue
             keep.append((start, end))
         for start, end in reversed(_merge(text, keep)):
@@ -182,10 +182,24 @@ def _bounded(text: str, start: int, end: int) -> bool:
     return not (before.isalnum() or before in "_@") and not (after.isalnum() or after == "_")
 
 
-def _longest(hits: list[tuple[int, int, int, bool]]) -> list[tuple[int, int, int, bool]]:
+def _strength(text: str, start: int, end: int, kind: int, common: bool) -> int:
+    """How sure a match is a name on its own: a file's name or a listed name capitalised
+    inside a sentence (STRONG); a listed name whose capital says nothing, at the start of a
+    sentence or in a word in capitals (POSITIONAL); a listed name that is an ordinary word
+    (WORD)."""
+    if kind == FILE:
+        return STRONG
+    if common:
+        return WORD
+    if text[start:end].isupper() or _sentence_start(text, start):
+        return POSITIONAL
+    return STRONG
+
+
+def _longest(hits: list[tuple[int, int, int, int]]) -> list[tuple[int, int, int, int]]:
     """Overlapping matches resolved to the longest, leftmost first."""
     hits.sort(key=lambda h: (h[0], -(h[1] - h[0])))
-    out: list[tuple[int, int, int, bool]] = []
+    out: list[tuple[int, int, int, int]] = []
     for hit in hits:
         if out and hit[0] < out[-1][1]:
             continue
@@ -193,15 +207,14 @@ def _longest(hits: list[tuple[int, int, int, bool]]) -> list[tuple[int, int, int
     return out
 
 
-def _next_to_name(text: str, hits: list[tuple[int, int, int, bool]], i: int) -> bool:
-    """A weak name (an ordinary word, or capitalised only by starting a sentence) counts
-    when a strong one (a file name, or a listed name capitalised mid-sentence that is no
-    ordinary word) is its neighbour, separated by spaces or a hyphen only."""
+def _next_to_name(text: str, hits: list[tuple[int, int, int, int]], i: int) -> bool:
+    """A match that is not a name on its own is one next to another name (separated by
+    spaces or a hyphen only), unless both are ordinary words ("Will Young" in a caption is
+    left alone; "Sarah Thompson" at a sentence's start and "Mark Hill" are names)."""
     for j in (i - 1, i + 1):
         if 0 <= j < len(hits):
             a, b = sorted((hits[i], hits[j]))
-            if re.fullmatch(r"[\s-]+", text[a[1]:b[0]]) and not (hits[j][2] == LISTED
-                                                                  and hits[j][3]):
+            if re.fullmatch(r"[\s-]+", text[a[1]:b[0]]) and hits[i][3] + hits[j][3] > WORD:
                 return True
     return False
 

@@ -511,3 +511,19 @@ app_audit_event = Table(
     ),
     Index("ix_app_audit_event_at", "at"),
 )
+
+
+# --- The keys the warehouse's keyed hashes were made with (issue 13: key rotation). One row
+# per key in the order they were used; the last is the current key, stored only as its
+# fingerprint. `plait rekey` wraps every stored hash in the new key and keeps the old key
+# here (`retired_key`), because ingest must hash new data through the same chain to keep
+# the links: every stored hash is wrapped by the current key, so a retired key alone can
+# reverse none of them (etl/pseudonymise.py, "Key rotation").
+meta_pseudonym_key = Table(
+    "meta_pseudonym_key",
+    metadata,
+    Column("position", Integer, primary_key=True, autoincrement=False),
+    Column("fingerprint", String(64), nullable=False),
+    Column("retired_key", Text),
+    Column("set_at", DateTime(timezone=True), nullable=False),
+)
