@@ -22,6 +22,7 @@ from sqlalchemy import Connection, Engine, Table, bindparam, func, select, updat
 
 from etl.pseudonymise import Key, KeyChain, fingerprint, wrap
 from etl.schema import meta_pseudonym_key, metadata
+from etl.warehouse import exclusive
 
 HASH_IN_TEXT = re.compile(r"\b(?:v[0-9a-f]{20}|[0-9a-f]{32})\b")
 KEYED_COLUMNS = ("victim_id", "suspect_keys", "raw_row")
@@ -60,8 +61,10 @@ def key_chain(conn: Connection, key: bytes) -> KeyChain:
 
 
 def warehouse_key(engine: Engine, key: Key) -> KeyChain:
-    """`key_chain` in its own transaction (a chain given is checked by its current key)."""
-    with engine.begin() as conn:
+    """`key_chain` in its own transaction under the writer lock, so that two first ingests
+    record one key (a chain given is checked by its current key)."""
+    with exclusive(engine, "plait ingest reading the pseudonymisation key"), \
+            engine.begin() as conn:
         return key_chain(conn, key.current if isinstance(key, KeyChain) else key)
 
 
@@ -70,11 +73,13 @@ def rekey(engine: Engine, old: bytes, new: bytes) -> RekeyReport:
 
     `old` must be the warehouse's current key (on a warehouse that never recorded one, the
     key its hashes were made with). Links are kept: equal hashes stay equal, distinct ones
-    stay distinct, and ingest with `new` hashes through the recorded chain."""
+    stay distinct, and ingest with `new` hashes through the recorded chain. It holds the
+    writer lock, so no file loads meanwhile; an ingest already running keeps the chain it
+    read and should be let finish first (its next run is refused the old key)."""
     if old == new:
         raise ValueError("the old and the new key are the same")
     changed: dict[str, int] = {}
-    with engine.begin() as conn:
+    with exclusive(engine, "plait rekey"), engine.begin() as conn:
         chain = key_chain(conn, old)
         for table in metadata.sorted_tables:
             for column in KEYED_COLUMNS:
