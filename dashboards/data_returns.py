@@ -24,6 +24,7 @@ import re
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NoReturn
 
 import polars as pl
 from sqlalchemy import Engine, select
@@ -31,6 +32,7 @@ from sqlalchemy import Engine, select
 from dashboards import audit
 from dashboards.access import AccessDenied, Viewer
 from etl.ingest import Detected, FileReport, detect, ingest_paths, read_force_return
+from etl.key_rotation import WrongKeyError
 from etl.mapping import ForceMapping
 from etl.pseudonymise import identifier_tokens
 from etl.readers import UnreadableFileError, content_sha256
@@ -117,7 +119,10 @@ def ingest_upload(engine: Engine, viewer: Viewer, name: str, data: bytes, key: b
                     "`plait ingest`", refused=UploadRefused)
         if synthetic_only:
             _check_invented(engine, viewer, path, found.mapping, data)
-        [report] = ingest_paths([path], engine, key, today=today)
+        try:
+            [report] = ingest_paths([path], engine, key, today=today)
+        except WrongKeyError as exc:  # the server's key is not the warehouse's
+            _refuse(engine, viewer, file_name, str(exc), refused=UploadRefused)
     return _audited(engine, viewer, _receipt(engine, file_name, report, content_sha256(data)))
 
 
@@ -130,7 +135,7 @@ def _safe_name(name: str) -> str:
 
 
 def _refuse(engine: Engine, viewer: Viewer, file_name: str, reason: str,
-            refused: type[Exception] = AccessDenied) -> None:
+            refused: type[Exception] = AccessDenied) -> NoReturn:
     audit.record(engine, viewer, "refused", PAGE, f"upload {file_name}: {reason}")
     raise refused(reason)
 

@@ -211,6 +211,17 @@ def test_without_a_key_only_invented_people_are_accepted(sample: Path, loaded_en
 
 
 @pytest.mark.integration
+def test_a_server_key_that_is_not_the_warehouses_is_refused(sample: Path, loaded_engine: Engine,
+                                                             tmp_path: Path) -> None:
+    path = spoiled_return(sample, tmp_path)
+    with pytest.raises(data_returns.UploadRefused, match="another PLAIT_PSEUDONYM_KEY"):
+        data_returns.ingest_upload(loaded_engine, WY, path.name, path.read_bytes(),
+                                   b"not-the-warehouse-key", synthetic_only=False, today=TODAY)
+    [event] = _events(loaded_engine).rows(named=True)
+    assert event["action"] == "refused" and _count(loaded_engine, raw_source_file) == 2
+
+
+@pytest.mark.integration
 def test_returns_loaded_by_role(loaded_engine: Engine) -> None:
     assert data_returns.returns_loaded(loaded_engine, WY)["force_id"].to_list() == [
         "west-yorkshire"]
