@@ -60,7 +60,8 @@ import splink.comparison_library as cl
 from splink import DuckDBAPI, Linker, SettingsCreator, block_on
 from splink.internals.exceptions import EMTrainingException
 
-from analytics.linkage_evidence import prepare
+from analytics.linkage_evidence import PLACEHOLDER, QUOTED, prepare
+from analytics.text_vectors import normalise
 
 if TYPE_CHECKING:
     from splink.internals.blocking_rule_creator import BlockingRuleCreator
@@ -88,7 +89,11 @@ class SplinkConfig:
 def _records(incidents: pl.DataFrame, config: SplinkConfig) -> pl.DataFrame:
     """The fields plait link compares, shaped for Splink: one row per incident, nulls for
     missing values (an empty key list is no evidence, not a disagreement)."""
-    frame = prepare(incidents)
+    frame = prepare(incidents).with_columns(
+        pl.col("summary").cast(pl.String).fill_null("").str.extract_all(QUOTED).list.eval(
+            normalise(pl.element().str.replace_all(PLACEHOLDER, " "))
+            .filter(pl.element().str.len_bytes() > 0)).list.unique(maintain_order=True)
+        .alias("phrases"))
     keys = pl.col("keys")
     phrases = pl.col("phrases").list.eval(pl.element().str.strip_chars())
     phrase = phrases.list.first() if config.phrase == "first" else phrases.list.join(" | ")
@@ -204,7 +209,7 @@ def splink_link(incidents: pl.DataFrame, threshold: float = 0.5, *,
 def main() -> None:
     from analytics.linkage_metrics import score_partition
 
-    incidents = pl.read_parquet(CACHE / "seed7_scale1.parquet")
+    incidents = pl.read_parquet(CACHE / "stylea_seed7_scale1.parquet")
     truth = incidents.select("incident_id", "force_id", "true_series")
     for threshold in (0.5, 0.9):
         start = time.perf_counter()
