@@ -355,16 +355,20 @@ def stored(frame: pl.DataFrame, mapping: ForceMapping, key: Key, redactor: Redac
            whole_row: bool = False) -> pl.DataFrame:
     """What a stored row may hold: the one decision, for incidents and rejects alike.
 
-    Names and identifiers become keyed hashes (`victim_id`, `suspect_keys`), the summary is
-    redacted by the file's redactor, coordinates keep 2 decimals (about 1 km) and postcodes
-    are dropped. With `whole_row` (a quarantined row) every source column is also kept, in
-    `raw_row` as JSON under its own name, through the same rules: a column that failed
-    validation cannot be trusted to hold what its name says, so the text of every other
-    column is redacted too, and coordinates that are not numbers (or no coordinate) are
-    redacted as text, their decimals cut to 2."""
+    Names and identifiers become keyed hashes (`victim_id`, `suspect_keys`), the summary and
+    a platform outside the known list (kept as written) are redacted by the file's redactor,
+    coordinates keep 2 decimals (about 1 km) and postcodes are dropped. With `whole_row` (a
+    quarantined row) every source column is also kept, in `raw_row` as JSON under its own
+    name, through the same rules: a column that failed validation cannot be trusted to hold
+    what its name says, so the text of every other column is redacted too, and coordinates
+    that are not numbers (or no coordinate) are redacted as text, their decimals cut to 2."""
     id_cols = tuple(f"{ID_PREFIX}{c}" for c in mapping.suspect_identifier_columns)
+    other = frame["platform"].filter(~frame["platform"].is_in(list(PLATFORMS))).drop_nulls()
+    unique = other.unique()
+    platforms = dict(zip(unique.to_list(), redactor.series(unique).to_list(), strict=True))
     frame = add_pseudonyms(frame, identifier_columns=id_cols, key=key).with_columns(
         redactor.series(frame["summary"]).fill_null("").alias("summary"),
+        pl.col("platform").replace(platforms),
         *[pl.col(c).round(COORDINATE_DECIMALS) for c in ("latitude", "longitude")],
     )
     if not whole_row:

@@ -87,3 +87,20 @@ def test_no_email_survives(local: str, domain: str, before: str) -> None:
     out = _redact(f"{before} {local}@{domain} end")
     assert f"{local}@{domain}" not in out
     assert "@" not in out.replace("[email]", "")
+
+
+def test_an_accepted_rows_free_text_platform_is_redacted_too() -> None:
+    """A platform outside the list is kept as written, so it goes through redaction."""
+    import datetime as dt
+
+    from etl.force_return import to_canonical
+    from etl.mapping import mapping_for
+    from tests.conftest import TEST_KEY
+    from tests.etl.test_force_return import _frame, _niche_row
+
+    m = mapping_for("leicestershire")
+    rows = [_niche_row(force_ref="P1", platform="Signal, +44 7911 123456"),
+            _niche_row(force_ref="P2", platform="twitter"),
+            _niche_row(force_ref="P3", platform="Mastodon")]
+    out = to_canonical(_frame(m, rows), m, TEST_KEY, today=dt.date(2026, 11, 28))
+    assert out.accepted["platform"].to_list() == ["Signal, [phone]", "X", "Mastodon"]
