@@ -12,7 +12,10 @@ shows. The choices where the issue is silent:
   constituency (2024 boundaries, each constituency to its main force) and per million
   residents (ONS mid-2020 estimates); a force with no constituency or no residents (BTP)
   is not in it;
-- campaign rate ratios use every day of the history (national and by police region).
+- campaign rate ratios use every day of the history (national and by police region);
+- incidents are read as the warehouse knew them after one file (`known_through`, default
+  the last loaded, recorded in the run as `known_through_file_id`): a restatement loaded
+  later does not change what a rerun of the run computes (etl/versions.py).
 """
 
 from __future__ import annotations
@@ -41,7 +44,8 @@ from analytics.trends import (
 )
 from etl import reference
 from etl.periods import last_complete_quarter, next_month
-from etl.schema import core_incident, metadata, out_analysis_run, out_series_member, ref_force
+from etl.schema import metadata, out_analysis_run, out_series_member, ref_force
+from etl.versions import incidents_known_through, last_file_id
 from etl.warehouse import insert_frame
 
 EVALUATE = {"month": 12, "quarter": 4}
@@ -60,13 +64,23 @@ class Analysis:
     messages: list[str] = field(default_factory=list)
 
 
-def read_inputs(engine: Engine) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """Incidents (the columns the models use) and forces, from the warehouse."""
+def knowledge_point(engine: Engine) -> int | None:
+    """The last file loaded: read every input at it, so they agree with one another even
+    while another process loads, and record it in the run."""
+    with engine.connect() as conn:
+        return last_file_id(conn)
+
+
+def read_inputs(engine: Engine, known_through: int | None = None
+                ) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Incidents (the columns the models use, each incident's version current after file
+    `known_through`; None: now) and forces, from the warehouse."""
+    incident = incidents_known_through(known_through)
     with engine.connect() as conn:
         incidents = pl.read_database(
-            select(core_incident.c.incident_id, core_incident.c.reported_date,
-                   core_incident.c.force_id, core_incident.c.offence_group,
-                   core_incident.c.channel, core_incident.c.is_duplicate),
+            select(incident.c.incident_id, incident.c.reported_date,
+                   incident.c.force_id, incident.c.offence_group,
+                   incident.c.channel, incident.c.is_duplicate),
             conn,
             schema_overrides={"reported_date": pl.Date, "is_duplicate": pl.Boolean},
         )
@@ -74,26 +88,28 @@ def read_inputs(engine: Engine) -> tuple[pl.DataFrame, pl.DataFrame]:
     return incidents.with_columns(pl.col("is_duplicate").cast(pl.Boolean)), forces
 
 
-def read_link_inputs(engine: Engine) -> pl.DataFrame:
+def read_link_inputs(engine: Engine, known_through: int | None = None) -> pl.DataFrame:
     """The canonical incidents linkage needs (a transferred copy is not a second crime)."""
     cols = ("incident_id", "force_id", "reported_date", "channel", "platform", "victim_id",
             "victim_role", "suspect_keys", "summary")
+    incident = incidents_known_through(known_through)
     with engine.connect() as conn:
         frame = pl.read_database(
-            select(*(core_incident.c[c] for c in cols)).where(
-                core_incident.c.is_duplicate.is_(False)),
+            select(*(incident.c[c] for c in cols)).where(
+                incident.c.is_duplicate.is_(False)),
             conn,
             schema_overrides={"reported_date": pl.Date},
         )
     return frame
 
 
-def read_release_inputs(engine: Engine) -> pl.DataFrame:
+def read_release_inputs(engine: Engine, known_through: int | None = None) -> pl.DataFrame:
     """The canonical fields the quarterly release's statistics use (duplicates left out)."""
+    incident = incidents_known_through(known_through)
     with engine.connect() as conn:
         return pl.read_database(
-            select(*(core_incident.c[c] for c in RELEASE_COLUMNS)).where(
-                core_incident.c.is_duplicate.is_(False)),
+            select(*(incident.c[c] for c in RELEASE_COLUMNS)).where(
+                incident.c.is_duplicate.is_(False)),
             conn,
             schema_overrides={"reported_date": pl.Date, "outcome_date": pl.Date},
             infer_schema_length=None,
@@ -271,8 +287,14 @@ def as_stored(name: str, frame: pl.DataFrame) -> pl.DataFrame:
     return frame.rename({k: v for k, v in renames.items() if k in frame.columns})
 
 
-def store(engine: Engine, analysis: Analysis, incident_count: int) -> int:
-    """Write one run and all its tables in one transaction; returns the run id."""
+def store(engine: Engine, analysis: Analysis, incident_count: int,
+          known_through: int | None = None) -> int:
+    """Write one run and all its tables in one transaction; returns the run id.
+
+    `known_through` is the last file the inputs were read at (`knowledge_point`); the
+    release of the run reads the warehouse at it too (`analytics.release.load_run`)."""
+    if known_through is not None:
+        analysis.parameters["known_through_file_id"] = known_through
     with engine.begin() as conn:
         run_id = conn.execute(
             insert(out_analysis_run).values(

@@ -34,6 +34,7 @@ from analytics.narrative import Interval
 from analytics.overview import funnel_outliers, rising_series
 from analytics.proportions import share_change
 from analytics.release_cells import (
+    FILE_MEASURES,
     TREND_QUARTERS,
     CellBook,
     Key,
@@ -52,6 +53,7 @@ from analytics.release_cells import (
     term_cells,
 )
 from analytics.trends import exact_rate_ratio
+from etl import returns
 from etl.periods import (
     add_months,
     add_quarters,
@@ -61,6 +63,7 @@ from etl.periods import (
     quarter_label,
     quarter_name,
 )
+from etl.versions import incidents_known_through
 
 NATIONAL = "national"
 NATION_LABEL = "All forces"
@@ -149,13 +152,14 @@ def load_run(engine: Engine, quarter: dt.date, run_id: int | None = None) -> Sto
     with engine.connect() as conn:
         runs = pl.read_database(
             select(schema.out_analysis_run.c.run_id, schema.out_analysis_run.c.as_of_period,
-                   schema.out_analysis_run.c.parameters)
+                   schema.out_analysis_run.c.parameters, schema.out_analysis_run.c.created_at)
             .order_by(schema.out_analysis_run.c.run_id.desc()), conn,
             schema_overrides={"as_of_period": pl.Date})
         chosen = None
-        for rid, as_of, params in runs.iter_rows():
+        for rid, as_of, params, created in runs.iter_rows():
             if (run_id is None or rid == run_id) and last_complete_quarter(as_of) == quarter:
                 chosen = (int(rid), as_of, json.loads(params))
+                created_at = created
                 break
         if chosen is None:
             end = add_months(quarter, 2)
@@ -169,17 +173,47 @@ def load_run(engine: Engine, quarter: dt.date, run_id: int | None = None) -> Sto
             tables[name] = pl.read_database(
                 select(table).where(table.c.run_id == chosen[0]), conn,
                 infer_schema_length=None)
-        tables["series_activity"] = _series_activity(conn, chosen[0], quarter)
-        tables["source_file"] = _source_files(conn)
+        known = _known_through(conn, chosen[2], created_at)
+        tables["series_activity"] = _series_activity(conn, chosen[0], quarter, known)
+        tables["source_file"] = _source_files(conn, known)
         forces = pl.read_database(select(schema.ref_force), conn)
+        tables["return_status"] = returns.return_status(
+            returns.loaded_returns(conn, known), forces["force_id"].sort().to_list(),
+            returns.quarter_months(quarter), _as_date(created_at))
     return StoredRun(chosen[0], chosen[1], chosen[2], tables, forces)
 
 
-def _series_activity(conn: Any, run_id: int, quarter: dt.date) -> pl.DataFrame:
-    """Members of the run's series with their force, date and channel (no text, no ids out)."""
+def _as_date(value: Any) -> dt.date:
+    """A run's creation time as a day (SQLite returns the stored text)."""
+    if isinstance(value, str):
+        value = dt.datetime.fromisoformat(value)
+    return value.date() if isinstance(value, dt.datetime) else value
+
+
+def _known_through(conn: Any, parameters: dict[str, Any], created: Any) -> int | None:
+    """The last file the run read: recorded by the run, else (a run from before restatements
+    were kept) the last file loaded before the run was made."""
+    from sqlalchemy import func
+
     from etl import schema
 
-    member, incident = schema.out_series_member, schema.core_incident
+    if parameters.get("known_through_file_id") is not None:
+        return int(parameters["known_through_file_id"])
+    f = schema.raw_source_file
+    if isinstance(created, str):
+        created = dt.datetime.fromisoformat(created)
+    found = conn.execute(select(func.max(f.c.source_file_id)).where(f.c.loaded_at <= created)
+                         ).scalar()
+    return None if found is None else int(found)
+
+
+def _series_activity(conn: Any, run_id: int, quarter: dt.date, known: int | None = None
+                     ) -> pl.DataFrame:
+    """Members of the run's series with their force, date and channel (no text, no ids out),
+    each incident as the run read it."""
+    from etl import schema
+
+    member, incident = schema.out_series_member, incidents_known_through(known)
     query = (select(member.c.series_id, incident.c.force_id, incident.c.reported_date,
                     incident.c.channel)
              .join(incident, incident.c.incident_id == member.c.incident_id)
@@ -187,20 +221,25 @@ def _series_activity(conn: Any, run_id: int, quarter: dt.date) -> pl.DataFrame:
     return pl.read_database(query, conn, schema_overrides={"reported_date": pl.Date})
 
 
-def _source_files(conn: Any) -> pl.DataFrame:
-    """What each force has sent: files, rows and their fate, and its latest reported date."""
+def _source_files(conn: Any, known: int | None = None) -> pl.DataFrame:
+    """What each force had sent by the run's last file: files, rows and their fate, and its
+    latest reported date."""
     from sqlalchemy import func
 
     from etl import schema
 
-    f, i = schema.raw_source_file, schema.core_incident
+    f, i = schema.raw_source_file, incidents_known_through(known)
+    sent = f.c.kind == "force_return"
+    if known is not None:
+        sent = sent & (f.c.source_file_id <= known)
     files = pl.read_database(
         select(f.c.force_id, func.count().label("file_count"),
                func.sum(f.c.read_count).label("read_count"),
                func.sum(f.c.loaded_count).label("loaded_count"),
+               func.sum(f.c.updated_count).label("updated_count"),
                func.sum(f.c.duplicate_count).label("duplicate_count"),
                func.sum(f.c.rejected_count).label("rejected_count"))
-        .where(f.c.kind == "force_return").group_by(f.c.force_id), conn)
+        .where(sent).group_by(f.c.force_id), conn)
     latest = pl.read_database(
         select(i.c.force_id, func.max(i.c.reported_date).label("latest_date"))
         .group_by(i.c.force_id), conn, schema_overrides={"latest_date": pl.Date})
@@ -835,34 +874,47 @@ def data_quality_section(v: _View, audience: str, suppressed: tuple[int, int]) -
     """What each force sent and what became of it, late or missing returns, and how much of
     this report disclosure control hides."""
     files = v.run.tables["source_file"]
+    overdue = returns.overdue(v.run.tables["return_status"]) \
+        if "return_status" in v.run.tables else pl.DataFrame(
+            schema={"force_id": pl.String, "late": pl.String, "missing": pl.String})
     forces = sorted(v.force_names) if audience == NATIONAL else [audience[6:]]
-    rows, late = [], []
+    rows, late, behind = [], [], []
     for force in forces:
         row = files.filter(pl.col("force_id") == force)
         got = row.height > 0 and row["read_count"][0] is not None
         latest = row["latest_date"][0] if row.height else None
+        months = overdue.filter(pl.col("force_id") == force)
         note = None
         if not got:
             note = "no return received"
+        elif months.height:
+            parts = [f"return {kind} for {months[kind][0]}" for kind in ("missing", "late")
+                     if months[kind][0] is not None]
+            note = "; ".join(parts)
+            behind.append(v.label("force", force))
         elif latest is None or latest < v.quarter:
             note = "nothing reported in the quarter"
             late.append(v.label("force", force))
         rows.append([v.label("force", force), row["file_count"][0] if got else 0,
-                     *[v.get(("file", force, m)) for m in (
-                         "read_count", "loaded_count", "duplicate_count", "rejected_count")],
+                     *[v.get(("file", force, m)) for m in FILE_MEASURES],
                      None if latest is None else f"{latest:%Y-%m}", note])
     if audience == NATIONAL:
         rows.append(["All forces", int(files["file_count"].fill_null(0).sum()),
-                     *[v.get(("file", "all", m)) for m in (
-                         "read_count", "loaded_count", "duplicate_count", "rejected_count")],
+                     *[v.get(("file", "all", m)) for m in FILE_MEASURES],
                      None, None])
     hidden, total = suppressed
     text = [
-        "Each row a force sends is loaded, recognised as a duplicate (the same crime sent "
-        "twice, or recorded by two forces) or rejected with its reason; nothing is dropped.",
+        "Each row a force sends is loaded, taken as an update of a crime it sent before (a "
+        "new outcome, offence or date: the earlier version is kept), recognised as a "
+        "duplicate (the same crime sent twice, or recorded by two forces) or rejected with "
+        "its reason; nothing is dropped.",
         f"{hidden:,} of the {total:,} counts in this report are shown as [c]: counts of 1 to "
         "7, and counts that would let one be worked out.",
     ]
+    if behind:
+        text.append(f"{len(behind):,} forces' monthly returns for the quarter are late or "
+                    f"missing: {', '.join(behind[:8])}{' and others' if len(behind) > 8 else ''}"
+                    f". A return is due by day {returns.DUE_DAY} of the month after.")
     if late:
         text.append(f"{len(late):,} forces reported nothing for the quarter: "
                     f"{', '.join(late[:8])}{' and others' if len(late) > 8 else ''}. A force "
@@ -870,8 +922,9 @@ def data_quality_section(v: _View, audience: str, suppressed: tuple[int, int]) -
                     "more likely when the force usually reports some.")
     return Section("data_quality", "Data quality", text, [ReleaseTable(
         "returns", "Force returns received (all periods)",
-        ["force", "files", "rows_read", "loaded", "duplicates", "rejected", "latest_month",
-         "note"], ["rows_read", "loaded", "duplicates", "rejected"], rows)])
+        ["force", "files", "rows_read", "loaded", "updated", "duplicates", "rejected",
+         "latest_month", "note"], ["rows_read", "loaded", "updated", "duplicates", "rejected"],
+        rows)])
 
 
 def _suppression_count(sections: list[Section]) -> tuple[int, int]:

@@ -336,11 +336,13 @@ def campaign_cells(book: CellBook, campaigns: pl.DataFrame, forces: pl.DataFrame
                     [("camp", "region", r, side) for r in regions])
 
 
-FILE_MEASURES = ("read_count", "loaded_count", "duplicate_count", "rejected_count")
+FILE_MEASURES = ("read_count", "loaded_count", "updated_count", "duplicate_count",
+                 "rejected_count")
 
 
 def source_file_cells(book: CellBook, files: pl.DataFrame) -> None:
-    """Rows each force sent and what became of them (read = loaded + duplicate + rejected)."""
+    """Rows each force sent and what became of them (read = loaded + updated + duplicate +
+    rejected)."""
     sent = files.filter(pl.col("read_count").is_not_null())
     for row in sent.iter_rows(named=True):
         for m in FILE_MEASURES:

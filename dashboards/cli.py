@@ -135,6 +135,7 @@ def ingest(
             err.print(f"[red]refused:[/red] {exc}. Nothing was loaded.")
             raise typer.Exit(code=2) from exc
     console.print(_reconciliation_table(reports))
+    _print_overdue_returns(engine)
     if report:
         report.parent.mkdir(parents=True, exist_ok=True)
         report.write_text(json.dumps([r.as_dict() for r in reports], indent=2) + "\n")
@@ -266,6 +267,7 @@ def analyse(
     from analytics.analyse import (
         as_stored,
         compute,
+        knowledge_point,
         read_inputs,
         read_link_inputs,
         read_release_inputs,
@@ -284,18 +286,19 @@ def analyse(
         except ValueError as exc:
             err.print(f"[red]--as-of {as_of!r} is not a month (YYYY-MM)[/red]")
             raise typer.Exit(code=2) from exc
-    incidents, forces = read_inputs(engine)
+    known = knowledge_point(engine)
+    incidents, forces = read_inputs(engine, known)
     try:
         analysis = compute(incidents, forces, as_of=month,
-                           link_incidents=read_link_inputs(engine),
+                           link_incidents=read_link_inputs(engine, known),
                            stored_series=None if relink else read_stored_series(engine),
-                           release_incidents=read_release_inputs(engine))
+                           release_incidents=read_release_inputs(engine, known))
     except ValueError as exc:
         err.print(f"[red]{exc}[/red]")
         raise typer.Exit(code=1) from exc
     for message in analysis.messages:
         err.print(f"[yellow]{message}[/yellow]")
-    run_id = store(engine, analysis, incident_count=incidents.height)
+    run_id = store(engine, analysis, incident_count=incidents.height, known_through=known)
     stored = {name: as_stored(name, frame) for name, frame in analysis.tables.items()}
     notes = of_note(stored, analysis.as_of, str(analysis.parameters.get("linkage_mode", "")))
     table = Table(title=f"Analysis run {run_id}, as of {analysis.as_of:%Y-%m}")
@@ -676,17 +679,42 @@ def similar(
     console.print(table)
 
 
+def _print_overdue_returns(engine) -> None:  # type: ignore[no-untyped-def]
+    """Which forces' monthly returns for the last complete quarter are late or missing."""
+    import datetime as dt
+
+    from rich.table import Table
+
+    from etl.periods import quarter_label
+    from etl.returns import DUE_DAY, overdue, quarter_returns
+
+    with engine.connect() as conn:
+        quarter, status = quarter_returns(conn, dt.date.today())
+    behind = overdue(status)
+    title = f"Monthly returns for {quarter_label(quarter)} (due by day {DUE_DAY} of the next month)"
+    if behind.height == 0:
+        console.print(f"{title}: every force's received.")
+        return
+    table = Table(title=title)
+    for name in ("force", "late", "missing"):
+        table.add_column(name)
+    for row in behind.iter_rows(named=True):
+        table.add_row(row["force_id"], row["late"] or "", row["missing"] or "")
+    console.print(table)
+
+
+COUNTS = ("read", "loaded", "updated", "duplicate", "rejected")
+
+
 def _reconciliation_table(reports: list) -> Table:  # type: ignore[type-arg]
     from rich.table import Table
 
-    table = Table(title="Reconciliation: read = loaded + duplicate + rejected")
-    for name in ("file", "kind", "force", "status", "read", "loaded", "duplicate", "rejected"):
-        table.add_column(
-            name, justify="right" if name in ("read", "loaded", "duplicate", "rejected") else "left"
-        )
-    totals = [0, 0, 0, 0]
+    table = Table(title="Reconciliation: read = loaded + updated + duplicate + rejected")
+    for name in ("file", "kind", "force", "status", *COUNTS):
+        table.add_column(name, justify="right" if name in COUNTS else "left")
+    totals = [0] * len(COUNTS)
     for r in reports:
-        counts = [r.read, r.loaded, r.duplicate, r.rejected]
+        counts = [getattr(r, name) for name in COUNTS]
         totals = [a + b for a, b in zip(totals, counts, strict=True)]
         table.add_row(
             Path(r.file).name,

@@ -2,7 +2,8 @@
 returns are late or missing, cut to what the viewer's role may receive.
 
 Files and their counts are read from `raw_source_file` (one row per file loaded, whose counts
-reconcile by a check constraint: read = loaded + duplicate + rejected), rejected rows from
+reconcile by a check constraint: read = loaded + updated + duplicate + rejected; `updated`
+counts restatements of incidents sent before, kept as their new version), rejected rows from
 `core_reject`. A reject belongs to its force: national analysts see every force's, a force user
 only their own, NPCC leads none (they read the release's data-quality section). A reject is
 shown as its file, row number, field and the kind of its reason, with values taken out: the
@@ -54,7 +55,8 @@ def source_files(engine: Engine, viewer: Viewer) -> pl.DataFrame:
     f, force = schema.raw_source_file, schema.ref_force
     query = (select(force.c.force_name.label("force"), f.c.file_name, f.c.kind,
                     f.c.loaded_at.label("received_at"), f.c.read_count.label("read"),
-                    f.c.loaded_count.label("loaded"), f.c.duplicate_count.label("duplicates"),
+                    f.c.loaded_count.label("loaded"), f.c.updated_count.label("updated"),
+                    f.c.duplicate_count.label("duplicates"),
                     f.c.rejected_count.label("rejected"))
              .outerjoin(force, force.c.force_id == f.c.force_id)
              .order_by(f.c.loaded_at.desc(), f.c.file_name))
@@ -63,11 +65,11 @@ def source_files(engine: Engine, viewer: Viewer) -> pl.DataFrame:
     with engine.connect() as conn:
         files = pl.read_database(query, conn, infer_schema_length=None, schema_overrides={
             "force": pl.String, "file_name": pl.String, "kind": pl.String,
-            "read": pl.Int64, "loaded": pl.Int64, "duplicates": pl.Int64,
+            "read": pl.Int64, "loaded": pl.Int64, "updated": pl.Int64, "duplicates": pl.Int64,
             "rejected": pl.Int64})
     return files.with_columns(
-        (pl.col("read") == pl.col("loaded") + pl.col("duplicates") + pl.col("rejected"))
-        .alias("reconciles"))
+        (pl.col("read") == pl.col("loaded") + pl.col("updated") + pl.col("duplicates")
+         + pl.col("rejected")).alias("reconciles"))
 
 
 def returns_by_force(engine: Engine, viewer: Viewer) -> pl.DataFrame:
@@ -80,6 +82,7 @@ def returns_by_force(engine: Engine, viewer: Viewer) -> pl.DataFrame:
                     func.max(f.c.loaded_at).label("last_received"),
                     func.sum(f.c.read_count).label("read"),
                     func.sum(f.c.loaded_count).label("loaded"),
+                    func.sum(f.c.updated_count).label("updated"),
                     func.sum(f.c.duplicate_count).label("duplicates"),
                     func.sum(f.c.rejected_count).label("rejected"))
              .where(f.c.force_id.is_not(None)).group_by(f.c.force_id))
@@ -94,7 +97,7 @@ def returns_by_force(engine: Engine, viewer: Viewer) -> pl.DataFrame:
         sent = pl.read_database(files, conn, infer_schema_length=None)
         last = pl.read_database(latest, conn, schema_overrides={"latest_date": pl.Date})
         names = pl.read_database(forces, conn)
-    counts = ("files", "read", "loaded", "duplicates", "rejected")
+    counts = ("files", "read", "loaded", "updated", "duplicates", "rejected")
     return (
         names.join(sent, on="force_id", how="left").join(last, on="force_id", how="left")
         .with_columns(pl.col(c).cast(pl.Int64).fill_null(0) for c in counts)

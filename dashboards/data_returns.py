@@ -177,8 +177,7 @@ def _receipt(engine: Engine, file_name: str, report: FileReport, digest: str) ->
 
     A file whose bytes were loaded before (`skipped`) gets the counts and rejects of that
     earlier load, so the uploader still learns what became of each row."""
-    updated = int(getattr(report, "updated", 0) or 0)
-    counts = {"read": report.read, "loaded": report.loaded, "updated": updated,
+    counts = {"read": report.read, "loaded": report.loaded, "updated": report.updated,
               "duplicate": report.duplicate, "rejected": report.rejected}
     if report.status == "failed":
         return Receipt(file_name, report.kind, report.force_id, "failed", **counts,
@@ -197,7 +196,7 @@ def _receipt(engine: Engine, file_name: str, report: FileReport, digest: str) ->
             .order_by(core_reject.c.source_row)).all()
     if report.status == "skipped":
         counts = {"read": stored["read_count"], "loaded": stored["loaded_count"],
-                  "updated": int(stored.get("updated_count") or 0),
+                  "updated": stored["updated_count"],
                   "duplicate": stored["duplicate_count"], "rejected": stored["rejected_count"]}
     return Receipt(file_name, report.kind, report.force_id, report.status, **counts,
                    error=report.error, loaded_at=stored["loaded_at"],
@@ -217,6 +216,7 @@ def returns_loaded(engine: Engine, viewer: Viewer, limit: int = 200) -> pl.DataF
     table = raw_source_file
     query = (select(table.c.file_name, table.c.force_id, table.c.loaded_at,
                     table.c.read_count.label("read"), table.c.loaded_count.label("loaded"),
+                    table.c.updated_count.label("updated"),
                     table.c.duplicate_count.label("duplicate"),
                     table.c.rejected_count.label("rejected"))
              .where(table.c.kind == "force_return")
@@ -225,7 +225,7 @@ def returns_loaded(engine: Engine, viewer: Viewer, limit: int = 200) -> pl.DataF
         query = query.where(table.c.force_id == viewer.force_id)
     schema = {"file_name": pl.String, "force_id": pl.String,
               "loaded_at": pl.Datetime("us", "UTC"), "read": pl.Int64, "loaded": pl.Int64,
-              "duplicate": pl.Int64, "rejected": pl.Int64}
+              "updated": pl.Int64, "duplicate": pl.Int64, "rejected": pl.Int64}
     with engine.connect() as conn:
         rows = conn.execute(query).all()
     return pl.DataFrame(rows, schema=schema, orient="row")

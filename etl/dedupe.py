@@ -1,4 +1,10 @@
-"""Duplicates: repeated rows inside a file, re-sent incidents, and crimes two forces recorded.
+"""Duplicates and restatements: repeated rows inside a file, re-sent incidents (the same
+values again, or new ones), and crimes two forces recorded.
+
+A force that sends an incident it sent before either repeats it (every canonical value the
+same: a duplicate) or restates it: a new outcome, a reclassified offence, a corrected date.
+A restatement becomes the incident's next version, naming the fields it changed; the
+version it replaces is kept whole (etl/versions.py).
 
 A crime transferred between forces is recorded twice: by the force that first took the
 report, which closes its record as `transferred` (Home Office Counting Rules: the crime
@@ -12,8 +18,12 @@ from __future__ import annotations
 import polars as pl
 
 from etl.readers import SOURCE_ROW
+from etl.vocabulary import CANONICAL_COLUMNS
 
 TRANSFER_WINDOW_DAYS = (-3, 30)
+RESTATABLE = tuple(c for c in CANONICAL_COLUMNS if c not in ("incident_id", "force_id"))
+"""The values compared between a resent incident and the version held: every canonical
+field but the id and the force, which name the incident."""
 
 
 def within_file_repeats(rows: pl.DataFrame) -> pl.DataFrame:
@@ -36,6 +46,32 @@ def reused_references(accepted: pl.DataFrame) -> pl.DataFrame:
         accepted.join(first, on="incident_id")
         .filter(pl.col(SOURCE_ROW) != pl.col("first_row"))
         .select(SOURCE_ROW, "incident_id", "first_row")
+    )
+
+
+def restatements(incoming: pl.DataFrame, held: pl.DataFrame) -> pl.DataFrame:
+    """Incoming rows of incidents already held, each with the fields it changes.
+
+    `incoming` has the canonical columns and `source_row`; `held` the canonical columns and
+    `version` of the current versions. Returns `source_row`, `incident_id`, `version` (the
+    held one) and `changed_fields`: the fields whose value differs, `;`-joined in canonical
+    order, empty for an exact resend. Nulls compare equal to nulls; dates and numbers by
+    value, so a resend in another file layout is still recognised.
+    """
+    joined = incoming.select(SOURCE_ROW, *CANONICAL_COLUMNS).join(
+        held.select(*CANONICAL_COLUMNS, "version"), on="incident_id", suffix="_held"
+    )
+    changed = [
+        pl.when(pl.col(c).eq_missing(pl.col(f"{c}_held").cast(joined.schema[c])))
+        .then(pl.lit(None, pl.String))
+        .otherwise(pl.lit(c))
+        for c in RESTATABLE
+    ]
+    return joined.select(
+        SOURCE_ROW,
+        "incident_id",
+        "version",
+        pl.concat_str(changed, separator=";", ignore_nulls=True).alias("changed_fields"),
     )
 
 

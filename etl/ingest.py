@@ -1,9 +1,10 @@
 """`plait ingest`: every file in, each in one transaction, reconciled row for row.
 
 For each file: identify it (content hash, kind, force), skip it when those bytes were
-loaded before, map and validate it, recognise duplicates, then write the file record, its
-canonical rows and its quarantined rows in one transaction. read = loaded + duplicate +
-rejected holds per file, and the database checks it too (raw_source_file CHECK).
+loaded before, map and validate it, recognise duplicates and restatements, then write the
+file record, its canonical rows, the versions they replace and its quarantined rows in one
+transaction. read = loaded + updated + duplicate + rejected holds per file, and the
+database checks it too (raw_source_file CHECK).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import polars as pl
 from sqlalchemy import Connection, Engine, select, update
 from sqlalchemy.exc import SQLAlchemyError
 
-from etl import crash_points, dedupe, police_uk
+from etl import crash_points, dedupe, police_uk, returns
 from etl.force_return import Mapped, to_canonical
 from etl.key_rotation import warehouse_key
 from etl.mapping import ForceMapping, all_mappings
@@ -35,7 +36,13 @@ from etl.readers import (
     read_jsonl_extract,
     read_xlsx_extract,
 )
-from etl.schema import core_incident, core_reject, core_street_crime, raw_source_file
+from etl.schema import (
+    core_incident,
+    core_incident_version,
+    core_reject,
+    core_street_crime,
+    raw_source_file,
+)
 from etl.warehouse import exclusive, insert_frame
 
 EXTRACT_SUFFIXES = {".csv": "csv", ".xlsx": "xlsx", ".jsonl": "jsonl"}
@@ -55,6 +62,7 @@ class FileReport:
     status: str
     read: int = 0
     loaded: int = 0
+    updated: int = 0
     duplicate: int = 0
     rejected: int = 0
     error: str | None = None
@@ -258,6 +266,7 @@ class _Prepared:
     rows: pl.DataFrame
     quarantine: list[pl.DataFrame] = field(default_factory=list)
     warnings: tuple[str, ...] = ()
+    period: tuple[dt.date, dt.date] | None = None
 
 
 def _failed(path: Path, found: Detected | None, error: str) -> FileReport:
@@ -272,6 +281,7 @@ def _already_loaded(
         select(
             raw_source_file.c.read_count,
             raw_source_file.c.loaded_count,
+            raw_source_file.c.updated_count,
             raw_source_file.c.duplicate_count,
             raw_source_file.c.rejected_count,
         ).where(raw_source_file.c.content_sha256 == digest)
@@ -283,8 +293,8 @@ def _already_loaded(
         found.kind,
         found.force_id,
         "skipped",
-        error=f"already loaded (read {row[0]}, loaded {row[1]}, duplicate {row[2]}, "
-        f"rejected {row[3]})",
+        error=f"already loaded (read {row[0]}, loaded {row[1]}, updated {row[2]}, "
+        f"duplicate {row[3]}, rejected {row[4]})",
     )
 
 
@@ -315,6 +325,7 @@ def _prepare(
                 raw.height,
                 good,
                 [bad.with_columns(pl.lit("rejected").alias("disposition"))],
+                period=returns.file_period(path, good["month_date"]),
             )
         assert found.mapping is not None
         extract = read_force_extract(path, found.mapping, data)
@@ -322,7 +333,7 @@ def _prepare(
                               malformed=extract.malformed, notes=extract.notes)
         accepted, quarantine = _within_file(mapped)
         return _Prepared(path, digest, found, extract.read, accepted, quarantine,
-                         extract.warnings)
+                         extract.warnings, returns.file_period(path, accepted["reported_date"]))
     except UnreadableFileError as exc:
         return _failed(path, found, exc.reason)
     except Exception as exc:  # a file we cannot make sense of must not stop the others
@@ -368,21 +379,25 @@ def _load(
 
 
 def _register(
-    conn: Connection, path: Path, digest: str, report: FileReport, records_system: str | None
+    conn: Connection, prepared: _Prepared, report: FileReport, records_system: str | None
 ) -> int:
+    start, end = prepared.period or (None, None)
     result = conn.execute(
         raw_source_file.insert().values(
-            file_name=path.name,
-            file_path=str(path),
-            content_sha256=digest,
+            file_name=prepared.path.name,
+            file_path=str(prepared.path),
+            content_sha256=prepared.digest,
             kind=report.kind,
             force_id=report.force_id,
             records_system=records_system,
             read_count=report.read,
             loaded_count=report.loaded,
+            updated_count=report.updated,
             duplicate_count=report.duplicate,
             rejected_count=report.rejected,
             loaded_at=dt.datetime.now(dt.UTC),
+            period_start_date=start,
+            period_end_date=end,
         )
     )
     crash_points.reached("registered")
@@ -392,7 +407,7 @@ def _register(
 def _load_street(conn: Connection, prepared: _Prepared, report: FileReport) -> None:
     [bad] = prepared.quarantine
     report.loaded, report.rejected = prepared.rows.height, bad.height
-    file_id = _register(conn, prepared.path, prepared.digest, report, None)
+    file_id = _register(conn, prepared, report, None)
     insert_frame(
         conn, core_street_crime, prepared.rows.with_columns(pl.lit(file_id).alias("source_file_id"))
     )
@@ -446,19 +461,14 @@ def _within_file(mapped: Mapped) -> tuple[pl.DataFrame, list[pl.DataFrame]]:
 def _load_force_return(
     conn: Connection, prepared: _Prepared, m: ForceMapping, report: FileReport
 ) -> None:
+    """New incidents, restatements (a new version each) and exact resends (duplicates)."""
     accepted, quarantine = prepared.rows, list(prepared.quarantine)
-    existing = pl.DataFrame(
-        conn.execute(
-            select(
-                core_incident.c.incident_id, raw_source_file.c.file_name, core_incident.c.source_row
-            )
-            .join(raw_source_file)
-            .where(core_incident.c.force_id == m.force_id)
-        ).all(),
-        schema={"incident_id": pl.String, "file_name": pl.String, "old_row": pl.Int64},
-        orient="row",
+    held = _held(conn, accepted["incident_id"])
+    restated = dedupe.restatements(accepted, held)
+    resent = restated.filter(pl.col("changed_fields") == "").join(
+        held.select("incident_id", "file_name", pl.col(SOURCE_ROW).alias("old_row")),
+        on="incident_id",
     )
-    resent = accepted.join(existing, on="incident_id", how="inner")
     if resent.height:
         where = {
             r: f"{f} row {o}"
@@ -472,19 +482,33 @@ def _load_force_return(
                 "duplicate",
             )
         )
-        accepted = accepted.join(existing, on="incident_id", how="anti")
-
+    changes = restated.filter(pl.col("changed_fields") != "").select(
+        "incident_id", (pl.col("version") + 1).alias("version"), "changed_fields"
+    )
+    accepted = accepted.join(resent.select("incident_id"), on="incident_id", how="anti").join(
+        changes, on="incident_id", how="left"
+    )
     accepted, relinks = _mark_transfers(conn, accepted)
+    relinks = relinks.join(changes.select("incident_id"), on="incident_id", how="anti")
+    is_update = pl.col("version").is_not_null()
     quarantined = pl.concat(quarantine, how="diagonal_relaxed")
-    transferred = int(accepted["is_duplicate"].sum())
+    transferred = accepted.filter(~is_update & pl.col("is_duplicate")).height
+    report.updated = changes.height
     report.duplicate = transferred + quarantined.filter(pl.col("disposition") == "duplicate").height
     report.rejected = quarantined.filter(pl.col("disposition") == "rejected").height
-    report.loaded = accepted.height - transferred
-    if report.read != report.loaded + report.duplicate + report.rejected:
+    report.loaded = accepted.height - report.updated - transferred
+    if report.read != report.loaded + report.updated + report.duplicate + report.rejected:
         raise RuntimeError(f"{prepared.path}: rows do not reconcile ({report})")
-    file_id = _register(conn, prepared.path, prepared.digest, report, m.records_system)
+    file_id = _register(conn, prepared, report, m.records_system)
+    if changes.height:
+        _replace_versions(conn, held.join(changes.select("incident_id"), on="incident_id"),
+                          file_id)
     insert_frame(
-        conn, core_incident, accepted.with_columns(pl.lit(file_id).alias("source_file_id"))
+        conn,
+        core_incident,
+        accepted.with_columns(
+            pl.lit(file_id).alias("source_file_id"), pl.col("version").fill_null(1)
+        ),
     )
     insert_frame(
         conn, core_reject, quarantined.with_columns(pl.lit(file_id).alias("source_file_id"))
@@ -495,6 +519,53 @@ def _load_force_return(
             update(core_incident)
             .where(core_incident.c.incident_id == transferred_id)
             .values(duplicate_of=receiver_id)
+        )
+
+
+HELD_CHUNK = 5_000
+"""Incident ids per lookup of the versions held (well under SQLite's 32,766 parameters)."""
+
+
+def _held(conn: Connection, incident_ids: pl.Series) -> pl.DataFrame:
+    """The current version of each of these incidents already in the warehouse, whole, with
+    the name of the file it came from: found by primary key, so a file costs its own size."""
+    ids = incident_ids.unique().sort().to_list()
+    columns = [*core_incident.columns, raw_source_file.c.file_name]
+    schema = {c.name: _polars_type(c) for c in columns}
+    frames = [
+        pl.DataFrame(
+            conn.execute(
+                select(*columns)
+                .join(raw_source_file)
+                .where(core_incident.c.incident_id.in_(ids[k : k + HELD_CHUNK]))
+            ).all(),
+            schema=schema,
+            orient="row",
+        )
+        for k in range(0, len(ids), HELD_CHUNK)
+    ]
+    return pl.concat(frames) if frames else pl.DataFrame(schema=schema)
+
+
+def _polars_type(column) -> pl.DataType:  # type: ignore[no-untyped-def]
+    python = column.type.python_type
+    return {bool: pl.Boolean(), int: pl.Int64(), float: pl.Float64(), dt.date: pl.Date()}.get(
+        python, pl.String()
+    )
+
+
+def _replace_versions(conn: Connection, replaced: pl.DataFrame, file_id: int) -> None:
+    """Move the versions a restatement replaces into the history, whole, naming the file
+    that replaced them; the new versions then take their place in `core_incident`."""
+    insert_frame(
+        conn,
+        core_incident_version,
+        replaced.with_columns(pl.lit(file_id).alias("replaced_by_file_id")),
+    )
+    ids = replaced["incident_id"].to_list()
+    for k in range(0, len(ids), HELD_CHUNK):
+        conn.execute(
+            core_incident.delete().where(core_incident.c.incident_id.in_(ids[k : k + HELD_CHUNK]))
         )
 
 

@@ -19,6 +19,7 @@ from sqlalchemy import (
     Index,
     Integer,
     MetaData,
+    PrimaryKeyConstraint,
     String,
     Table,
     Text,
@@ -104,59 +105,98 @@ raw_source_file = Table(
     Column("records_system", String(80)),
     Column("read_count", Integer, nullable=False),
     Column("loaded_count", Integer, nullable=False),
+    Column("updated_count", Integer, nullable=False, server_default="0"),
     Column("duplicate_count", Integer, nullable=False),
     Column("rejected_count", Integer, nullable=False),
     Column("loaded_at", DateTime(timezone=True), nullable=False),
+    # The months the return covers (from its name, else its rows' reported dates): what
+    # tells a late or missing monthly return apart (etl/returns.py).
+    Column("period_start_date", Date),
+    Column("period_end_date", Date),
     UniqueConstraint("content_sha256"),
     CheckConstraint("kind IN ('force_return', 'police_uk_street')", name="kind_vocabulary"),
     CheckConstraint(
-        "read_count = loaded_count + duplicate_count + rejected_count", name="reconciles"
+        "read_count = loaded_count + updated_count + duplicate_count + rejected_count",
+        name="reconciles",
     ),
 )
 
+def _incident_columns() -> list[Column]:  # type: ignore[type-arg]
+    """The canonical incident (DESIGN.md) with its duplicate marks and lineage: one version."""
+    return [
+        Column("force_id", String(40), ForeignKey("ref_force.force_id"), nullable=False),
+        Column("force_ref", String(80), nullable=False),
+        Column("reported_date", Date, nullable=False),
+        Column("occurred_date", Date),
+        Column("offence_code", String(40)),
+        Column("offence_group", String(40), nullable=False),
+        Column("hate_strand", String(40)),
+        Column("channel", String(20), nullable=False),
+        Column("platform", String(40)),
+        Column("victim_role", String(20), nullable=False),
+        Column("victim_id", String(40)),
+        Column("constituency_code", String(9),
+               ForeignKey("ref_constituency.constituency_code")),
+        Column("latitude", Float),
+        Column("longitude", Float),
+        Column("suspect_keys", Text, nullable=False, default=""),
+        Column("summary", Text, nullable=False),
+        Column("outcome", String(40), nullable=False),
+        Column("outcome_date", Date),
+        Column("is_duplicate", Boolean, nullable=False, default=False),
+        Column("duplicate_of", String(120)),
+        Column("duplicate_reason", String(200)),
+        Column(
+            "source_file_id",
+            Integer,
+            ForeignKey("raw_source_file.source_file_id"),
+            nullable=False,
+        ),
+        Column("source_row", Integer, nullable=False),
+        Column("version", Integer, nullable=False, server_default="1"),
+        Column("changed_fields", Text),
+        _one_of("offence_group", CANONICAL_VALUES["offence_group"]),
+        _one_of("hate_strand", CANONICAL_VALUES["hate_strand"], nullable=True),
+        _one_of("channel", CANONICAL_VALUES["channel"]),
+        _one_of("victim_role", CANONICAL_VALUES["victim_role"]),
+        _one_of("outcome", CANONICAL_VALUES["outcome"]),
+        CheckConstraint("latitude IS NULL OR (latitude BETWEEN 49.8 AND 60.95)",
+                        name="latitude_uk"),
+        CheckConstraint("longitude IS NULL OR (longitude BETWEEN -8.7 AND 1.8)",
+                        name="longitude_uk"),
+    ]
+
+
+# The version of each incident current now: what every reader uses unless it asks for the
+# warehouse as it stood at an earlier load (etl/versions.py). `version` counts from 1;
+# `changed_fields` names what this version changed from the one before (`;`-joined).
 core_incident = Table(
     "core_incident",
     metadata,
     Column("incident_id", String(120), primary_key=True),
-    Column("force_id", String(40), ForeignKey("ref_force.force_id"), nullable=False),
-    Column("force_ref", String(80), nullable=False),
-    Column("reported_date", Date, nullable=False),
-    Column("occurred_date", Date),
-    Column("offence_code", String(40)),
-    Column("offence_group", String(40), nullable=False),
-    Column("hate_strand", String(40)),
-    Column("channel", String(20), nullable=False),
-    Column("platform", String(40)),
-    Column("victim_role", String(20), nullable=False),
-    Column("victim_id", String(40)),
-    Column("constituency_code", String(9), ForeignKey("ref_constituency.constituency_code")),
-    Column("latitude", Float),
-    Column("longitude", Float),
-    Column("suspect_keys", Text, nullable=False, default=""),
-    Column("summary", Text, nullable=False),
-    Column("outcome", String(40), nullable=False),
-    Column("outcome_date", Date),
-    Column("is_duplicate", Boolean, nullable=False, default=False),
-    Column("duplicate_of", String(120)),
-    Column("duplicate_reason", String(200)),
-    Column(
-        "source_file_id",
-        Integer,
-        ForeignKey("raw_source_file.source_file_id"),
-        nullable=False,
-    ),
-    Column("source_row", Integer, nullable=False),
-    _one_of("offence_group", CANONICAL_VALUES["offence_group"]),
-    _one_of("hate_strand", CANONICAL_VALUES["hate_strand"], nullable=True),
-    _one_of("channel", CANONICAL_VALUES["channel"]),
-    _one_of("victim_role", CANONICAL_VALUES["victim_role"]),
-    _one_of("outcome", CANONICAL_VALUES["outcome"]),
-    CheckConstraint("latitude IS NULL OR (latitude BETWEEN 49.8 AND 60.95)", name="latitude_uk"),
-    CheckConstraint("longitude IS NULL OR (longitude BETWEEN -8.7 AND 1.8)", name="longitude_uk"),
+    *_incident_columns(),
     UniqueConstraint("source_file_id", "source_row", name="uq_core_incident_lineage"),
     Index("ix_core_incident_force_reported", "force_id", "reported_date"),
     Index("ix_core_incident_reported", "reported_date"),
     Index("ix_core_incident_victim", "victim_id", "reported_date"),
+)
+
+# Versions a restatement replaced, each whole, with the file and row it came from and the
+# file that replaced it: a version was current from its own file's load to that file's.
+core_incident_version = Table(
+    "core_incident_version",
+    metadata,
+    Column("incident_id", String(120), nullable=False),
+    *_incident_columns(),
+    Column(
+        "replaced_by_file_id",
+        Integer,
+        ForeignKey("raw_source_file.source_file_id"),
+        nullable=False,
+    ),
+    PrimaryKeyConstraint("incident_id", "version"),
+    UniqueConstraint("source_file_id", "source_row", name="uq_core_incident_version_lineage"),
+    Index("ix_core_incident_version_replaced", "replaced_by_file_id"),
 )
 
 core_reject = Table(

@@ -74,7 +74,7 @@ def test_every_row_is_accounted_for(loaded: Loaded) -> None:
     manifest = json.loads((loaded.out / "truth" / "manifest.json").read_text())
     rows_by_file = {f["file"]: int(f["rows"]) for f in manifest["files"]}
     for r in loaded.reports:
-        assert r.read == r.loaded + r.duplicate + r.rejected
+        assert r.read == r.loaded + r.updated + r.duplicate + r.rejected
         assert r.read == rows_by_file[Path(r.file).name]
     stored = _table(loaded.engine, select(
         raw_source_file.c.file_name, raw_source_file.c.read_count,

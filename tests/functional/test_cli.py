@@ -25,13 +25,14 @@ def test_synth_then_ingest_prints_and_writes_the_reconciliation(
     result = runner.invoke(app, ["ingest", str(out), "--db", warehouse_url,
                                  "--report", str(report)])
     assert result.exit_code == 0, result.output
-    assert "read = loaded + duplicate + rejected" in result.output
+    assert "read = loaded + updated + duplicate + rejected" in result.output
     rows = json.loads(report.read_text())
     assert len(rows) == 45
     assert set(rows[0]) == {"file", "kind", "force_id", "status", "read", "loaded",
-                            "duplicate", "rejected", "error"}
+                            "updated", "duplicate", "rejected", "error"}
     assert {r["status"] for r in rows} == {"loaded"}
-    assert all(r["read"] == r["loaded"] + r["duplicate"] + r["rejected"] for r in rows)
+    assert all(r["read"] == r["loaded"] + r["updated"] + r["duplicate"] + r["rejected"]
+               for r in rows)
 
     again = runner.invoke(app, ["ingest", str(out), "--db", warehouse_url,
                                 "--report", str(report)])

@@ -21,7 +21,7 @@ release = state.release(viewer)
 assert run is not None and release is not None
 
 LABELS = {"file_name": "File", "received_at": "Received", "last_received": "Last received",
-          "read": "Rows read", "reconciles": "Read = loaded + duplicates + rejected",
+          "read": "Rows read", "reconciles": "Read = loaded + updated + duplicates + rejected",
           "latest_month": "Latest month reported", "months_behind": "Months behind",
           "row": "Row", "rows": "Rows"}
 

@@ -97,5 +97,6 @@ else:
                  column_config={"file_name": "File", "force_id": "Force",
                                 "loaded_at": st.column_config.DatetimeColumn(
                                     "Loaded (UTC)", format="YYYY-MM-DD HH:mm"),
-                                "read": "Read", "loaded": "Loaded", "duplicate": "Duplicate",
+                                "read": "Read", "loaded": "Loaded", "updated": "Updated",
+                                "duplicate": "Duplicate",
                                 "rejected": "Rejected"})

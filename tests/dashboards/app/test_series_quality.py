@@ -186,7 +186,7 @@ def test_force_user_sees_own_rejected_rows_and_files(
     frames = _frames(at)
     files = next(f for f in frames if "File" in f.columns and "Kind" in f.columns)
     assert set(files["Force"]) == {force_names[force_id]}
-    assert (files["Read = loaded + duplicates + rejected"]).all()
+    assert (files["Read = loaded + updated + duplicates + rejected"]).all()
     returns = next(f for f in frames if "Last received" in f.columns)
     rejected = next((f for f in frames if "Row" in f.columns), None)
     views = _views(app_engine, role, "data_quality", f"%{force_id}%") - before
