@@ -257,14 +257,9 @@ class _Fit:
 
 
 def _outer_rows(x: FloatArray) -> FloatArray:
-    """(n, p²): the outer product of each row of X with itself, flattened."""
+    """(n, p²): the outer product of each row of X with itself, flattened, so that X'WX of
+    every series at once is one matrix product (S, n) @ (n, p²)."""
     return (x[:, :, None] * x[:, None, :]).reshape(x.shape[0], -1)
-
-
-def _xtwx(x: FloatArray, w: FloatArray) -> FloatArray:
-    """X'WX for every series at once as one matrix product (S, n) @ (n, p²)."""
-    p = x.shape[1]
-    return (w @ _outer_rows(x)).reshape(-1, p, p)
 
 
 def _irls(x: FloatArray, y: FloatArray, weights: FloatArray, offset: FloatArray,
@@ -275,40 +270,48 @@ def _irls(x: FloatArray, y: FloatArray, weights: FloatArray, offset: FloatArray,
     linear predictor is kept above −30 so that an all-zero baseline stays finite (R warns
     and returns a fitted mean of about 0 there too).
     """
-    s_count = y.shape[0]
+    s_count, p = y.shape[0], x.shape[1]
     prior = weights * mask
     mu = y + 0.1
     eta = np.log(mu)
-    deviance = np.full(s_count, np.inf)
     converged = np.zeros(s_count, dtype=bool)
-    ridge = np.eye(x.shape[1]) * 1e-12
-    beta = np.zeros((s_count, x.shape[1]))
+    ridge = np.eye(p) * 1e-12
+    beta = np.zeros((s_count, p))
+    outer = _outer_rows(x)  # X is shared: its rows' outer products are made once
+    # the series still iterating, compacted only when some converge (most of a batch often
+    # runs all 25 iterations: a seasonal level with no counts has no finite estimate)
     active = np.arange(s_count)
+    ya, ma, pa, oa, eta_a = y, mu, prior, offset, eta
+    deviance_a = np.full(s_count, np.inf)
     for _ in range(IRLS_MAX_ITERATIONS):
-        ya, ma, pa, oa = y[active], mu[active], prior[active], offset[active]
-        z = eta[active] - oa + (ya - ma) / ma
+        z = eta_a - oa + (ya - ma) / ma
         w = pa * ma
         xtwz = (w * z) @ x
-        beta[active] = np.linalg.solve(_xtwx(x, w) + ridge, xtwz[..., None])[..., 0]
-        eta[active] = np.maximum(beta[active] @ x.T + oa, -30.0)
-        mu[active] = ma = np.exp(eta[active])
+        beta_a = np.linalg.solve((w @ outer).reshape(-1, p, p) + ridge, xtwz[..., None])[..., 0]
+        eta_a = np.maximum(beta_a @ x.T + oa, -30.0)
+        ma = np.exp(eta_a)
         with np.errstate(divide="ignore", invalid="ignore"):
             unit = np.where(ya > 0, ya * np.log(ya / ma), 0.0) - (ya - ma)
         new_deviance = 2 * (pa * unit).sum(axis=1)
-        done = np.abs(new_deviance - deviance[active]) / (np.abs(new_deviance) + 0.1) < (
+        done = np.abs(new_deviance - deviance_a) / (np.abs(new_deviance) + 0.1) < (
             IRLS_TOLERANCE)
-        deviance[active] = new_deviance
+        beta[active], eta[active], mu[active] = beta_a, eta_a, ma
         converged[active] = done
-        active = active[~done]
-        if active.size == 0:
-            break
+        deviance_a = new_deviance
+        if done.any():
+            keep = ~done
+            active = active[keep]
+            if active.size == 0:
+                break
+            ya, ma, pa, oa, eta_a = ya[keep], ma[keep], pa[keep], oa[keep], eta_a[keep]
+            deviance_a = deviance_a[keep]
     w = prior * mu
-    xtwx_inv = np.linalg.inv(_xtwx(x, w) + ridge)
+    xtwx_inv = np.linalg.inv((w @ outer).reshape(-1, p, p) + ridge)
     df = mask.sum(axis=1) - x.shape[1]
     resid = (y - mu) * mask
     pearson = (prior * resid**2 / mu).sum(axis=1) / df
     quirk = (prior * resid**2 / mu**2).sum(axis=1) / df
-    hat = (xtwx_inv.reshape(s_count, -1) @ _outer_rows(x).T) * w
+    hat = (xtwx_inv.reshape(s_count, -1) @ outer.T) * w
     return _Fit(beta, mu, xtwx_inv, converged, pearson, quirk, hat)
 
 

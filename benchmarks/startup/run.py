@@ -157,7 +157,7 @@ def main() -> None:
             r_s = timed([rscript, "detect.R", "counts.csv", "r.csv"], work, args.r_runs)
             agreement = alarm_agreement(work / "plait.csv", work / "r.csv")
             r_version = subprocess.run(
-                [rscript, "-e", 'cat(R.version$major, R.version$minor, " surveillance ", '
+                [rscript, "-e", 'cat(R.version$major, ".", R.version$minor, " surveillance ", '
                  'as.character(packageVersion("surveillance")), sep = "")'],
                 check=True, capture_output=True, text=True).stdout.strip()
 
