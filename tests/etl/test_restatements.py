@@ -39,6 +39,7 @@ from analytics.analyse import (
 from analytics.release import NATIONAL, build_releases, load_run
 from etl.dedupe import restatements
 from etl.ingest import FileReport, ingest_paths
+from etl.returns import quarter_returns
 from etl.schema import core_incident, core_incident_version, core_reject, raw_source_file
 from etl.synth import generate
 from etl.warehouse import make_engine, migrate
@@ -126,6 +127,8 @@ class Loaded:
     june_known: int
     june_release: str
     june_analysis: Analysis
+    june_returns: pl.DataFrame  # the monthly returns of 2026Q3 before the September file
+    q3_early: str  # the national release of 2026Q3 from a run before the September file
 
 
 def _analyse(engine: Engine, as_of: dt.date, known: int | None) -> Analysis:
@@ -161,8 +164,15 @@ def loaded(request: pytest.FixtureRequest, extracts: Restated,
         "incident": _read(engine, select(core_incident)),
         "release_inputs": read_release_inputs(engine),
     }
+    with engine.connect() as conn:
+        quarter, june_returns = quarter_returns(conn, TODAY)
+    assert quarter == dt.date(2026, 7, 1)
+    early = _analyse(engine, SEPTEMBER, known)
+    store(engine, early, incidents.height, known_through=known)
+    q3_early = _national(engine, dt.date(2026, 7, 1))
     [september] = ingest_paths([extracts.september], engine, TEST_KEY, today=TODAY)
-    yield Loaded(engine, june, september, before, run, known, release, analysis)
+    yield Loaded(engine, june, september, before, run, known, release, analysis,
+                 june_returns, q3_early)
     engine.dispose()
     for _ in urls:
         pass
@@ -309,3 +319,23 @@ def test_restatements_compare_values_not_layouts() -> None:
     assert found["changed_fields"].to_list() == ["", "outcome;outcome_date", "latitude"]
     assert found["version"].to_list() == [1, 3, 1]
     assert restatements(incoming.head(0), held).height == 0
+
+
+@pytest.mark.integration
+def test_a_force_whose_return_has_not_come_is_late_at_ingest_and_in_the_release(
+        loaded: Loaded) -> None:
+    """After the June returns the Met's July to September returns are overdue on 28
+    November; every other force sent its September file. Once the Met's file comes, nothing
+    is late; a release made before it says so for the Met alone."""
+    behind = loaded.june_returns.filter(pl.col("status") != "received")
+    assert behind.select("force_id", "status").unique().rows() == [(MET, "late")]
+    assert behind.height == 3
+    with loaded.engine.connect() as conn:
+        _, now = quarter_returns(conn, TODAY)
+    assert set(now["status"]) == {"received"}
+    returns = next(t for s in json.loads(loaded.q3_early)["sections"]
+                   if s["id"] == "data_quality" for t in s["tables"] if t["id"] == "returns")
+    notes = {row[0]: row[-1] for row in returns["rows"] if row[-1]}
+    met = next(name for name in notes if "Metropolitan" in name)
+    assert notes[met] == "return late for 2026-07, 2026-08, 2026-09"
+    assert not any(n.startswith("return ") for name, n in notes.items() if name != met)
