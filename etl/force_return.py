@@ -45,6 +45,11 @@ PLATFORM_SYNONYMS = {"twitter": "X", "x twitter": "X", "fb": "Facebook", "insta"
 ID_PREFIX = "__id__"
 ROW_FIELD = "row"
 TOTALS = r"(?i)^\s*(?:grand\s+|sub-?\s*)?totals?\b"
+# what a crime reference never is: an email or handle, a web address, a phone number (only
+# digits and phone punctuation, 10+ long, from + or 0) or a whole postcode; a reference with
+# no digit at all is a name or a word typed into the wrong column
+NOT_A_REFERENCE = (r"@|(?i)https?://|(?i)\bwww\.|^\s*[+0][\d\s().-]{9,}\s*$"
+                   r"|(?i)^\s*[A-Z]{1,2}\d[A-Z\d]?\s*\d[A-Z]{2}\s*$")
 HEADER_AGAIN = "a second header row (the column names again), not a record"
 TOTALS_ROW = "a totals row, not a record"
 
@@ -272,6 +277,11 @@ def _add_errors(frame: pl.DataFrame, mapping: ForceMapping, today: dt.date) -> p
         checks.append((field, pl.col(f"raw_{field}").is_null() | pl.col(field).is_null()
                        & pl.col(f"raw_{field}").str.strip_chars().str.to_lowercase()
                        .is_in(list(NULL_TOKENS)), pl.lit(f"{field}: missing")))
+    ref = pl.col("force_ref")
+    checks.append(("force_ref", ref.is_not_null() & (
+        ~ref.str.contains(r"\d") | ref.str.contains(NOT_A_REFERENCE)), pl.lit(
+            "force_ref: not a crime reference (a reference has digits, and no @, web "
+            "address, phone number or postcode)")))
     for field in DATE_FIELDS:
         raw = pl.col(f"raw_{field}")
         unparsed = pl.col(field).is_null() & raw.is_not_null() & ~raw.str.strip_chars() \
@@ -402,7 +412,11 @@ def stored(frame: pl.DataFrame, mapping: ForceMapping, key: Key, redactor: Redac
     order = [*mapping.columns.values(), *mapping.suspect_identifier_columns]
     raws = [json.dumps(dict(zip(order, row, strict=True)), ensure_ascii=False, default=str)
             for row in zip(*(values[c] for c in order), strict=True)]
-    return frame.with_columns(pl.Series("raw_row", raws, dtype=pl.String))
+    # the reject's id (quoted when a repeat of it is quarantined) from the redacted reference
+    ref = pl.Series(values[mapping.columns["force_ref"]], dtype=pl.String)
+    return frame.with_columns(
+        pl.Series("raw_row", raws, dtype=pl.String),
+        pl.concat_str(pl.lit(f"{mapping.force_id}:"), ref).alias("incident_id"))
 
 
 def _rejects(bad: pl.DataFrame) -> pl.DataFrame:

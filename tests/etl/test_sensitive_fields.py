@@ -104,3 +104,25 @@ def test_an_accepted_rows_free_text_platform_is_redacted_too() -> None:
             _niche_row(force_ref="P3", platform="Mastodon")]
     out = to_canonical(_frame(m, rows), m, TEST_KEY, today=dt.date(2026, 11, 28))
     assert out.accepted["platform"].to_list() == ["Signal, [phone]", "X", "Mastodon"]
+
+
+@pytest.mark.parametrize("ref", ["Sarah Thompson", "07911 123456", "+44 7911 123456",
+                                 "zeb@fitchmail.example", "@zebq_fitch", "SW1A 2AA",
+                                 "https://fitchmail.example/x"])
+def test_personal_data_in_the_crime_reference_is_rejected_not_stored(ref: str) -> None:
+    """The reference is stored as written in an incident, so it must look like one."""
+    import datetime as dt
+
+    from etl.force_return import to_canonical
+    from etl.mapping import mapping_for
+    from tests.conftest import TEST_KEY
+    from tests.etl.test_force_return import _frame, _niche_row
+
+    m = mapping_for("leicestershire")
+    rows = [_niche_row(force_ref=ref), _niche_row(force_ref="LE-24-001234")]
+    out = to_canonical(_frame(m, rows), m, TEST_KEY, today=dt.date(2026, 11, 28))
+    assert out.accepted["force_ref"].to_list() == ["LE-24-001234"]
+    [reason] = out.rejected["reason"].to_list()
+    assert reason.startswith("force_ref: not a crime reference")
+    stored = reason + out.rejected["raw_row"][0] + out.rejected["incident_id"][0]
+    assert ref.split()[-1].lower() not in stored.lower()
