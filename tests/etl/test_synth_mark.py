@@ -100,6 +100,9 @@ def test_ingest_without_a_key_refuses_a_file_synth_did_not_write(
 
     alone = runner.invoke(app, ["ingest", str(real), "--db", url])
     assert alone.exit_code == 2 and _files(url) == 0
+    monkeypatch.setenv("PLAIT_PSEUDONYM_KEY", " ")  # set but blank is no key
+    blank = runner.invoke(app, ["ingest", str(real), "--db", url])
+    assert blank.exit_code == 2 and _files(url) == 0
 
     monkeypatch.setenv("PLAIT_PSEUDONYM_KEY", "a-key-of-this-deployment-0123456789")
     loaded = runner.invoke(app, ["ingest", str(real), "--db", url])
