@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 SAMPLE := data/sample
 DB ?= sqlite:///data/plait.db
 
-.PHONY: run reports test bench-ingest bench-exceedance bench-link bench-analyse bench-report bench-dashboard bench-startup clean
+.PHONY: run reports test bench-ingest bench-ingest-returns bench-exceedance bench-link bench-analyse bench-report bench-dashboard bench-startup clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -29,6 +29,9 @@ test: $(STAMP)
 
 bench-ingest: $(STAMP)
 	$(BIN)/python benchmarks/ingest/run.py
+
+bench-ingest-returns: $(STAMP)
+	$(BIN)/python benchmarks/ingest/returns.py
 
 bench-exceedance: $(STAMP)
 	$(BIN)/python benchmarks/exceedance/run.py
