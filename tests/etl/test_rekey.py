@@ -17,7 +17,7 @@ from typer.testing import CliRunner
 from dashboards.cli import app
 from etl.ingest import ingest_paths
 from etl.key_rotation import WrongKeyError, rekey
-from etl.schema import core_incident, core_reject, meta_pseudonym_key
+from etl.schema import core_incident, core_reject, meta_pseudonym_key, metadata
 from etl.synth import generate
 from etl.warehouse import make_engine, migrate
 from tests.conftest import fresh_warehouse_url
@@ -68,6 +68,19 @@ def _raw_rows(engine: Engine) -> list[str]:
                                            .order_by(core_reject.c.reject_id))]
 
 
+def _every_keyed_value(engine: Engine) -> set[str]:
+    """Every victim id and suspect key in every table that holds them (current incidents,
+    their earlier versions, any table added later with these columns)."""
+    out: set[str] = set()
+    with engine.connect() as conn:
+        for table in metadata.sorted_tables:
+            for name in ("victim_id", "suspect_keys"):
+                if name in table.c:
+                    for (value,) in conn.execute(select(table.c[name])):
+                        out.update(v for v in (value or "").split(";") if v)
+    return out
+
+
 def _links(incidents: pl.DataFrame) -> set[frozenset[str]]:
     """Incidents grouped by each shared victim id and each shared suspect key: the links
     linkage and repeat-victim counts stand on (the hash values themselves do not matter)."""
@@ -85,6 +98,7 @@ def test_rekey_changes_every_hash_and_keeps_every_link(
     ingest_paths(first, rotated, OLD, today=TODAY)
     ingest_paths([*first, *second], control, OLD, today=TODAY)
     before, raws_before = _incidents(rotated), _raw_rows(rotated)
+    every_before = _every_keyed_value(rotated)
     assert before["victim_id"].drop_nulls().len() > 300 and len(raws_before) >= 3
 
     report = rekey(rotated, OLD, NEW)
@@ -100,6 +114,9 @@ def test_rekey_changes_every_hash_and_keeps_every_link(
     old_in_text = {h for r in raws_before for h in HASH.findall(r)}
     assert old_in_text and not old_in_text & {h for r in raws_after for h in HASH.findall(r)}
     assert _links(after) == _links(before)
+    assert {"core_incident.victim_id", "core_reject.raw_row"} <= set(report.changed)
+    every_after = _every_keyed_value(rotated)
+    assert len(every_after) == len(every_before) and not every_after & every_before
 
     # loaded after the rotation with the new key: linked exactly as if nothing had changed
     ingest_paths(second, rotated, NEW, today=TODAY)
