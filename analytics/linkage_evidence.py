@@ -64,6 +64,9 @@ HUB_DEGREE = 12
 # usual (the mean over the 8 weeks around it) is a crowd: a mass event. Chosen before
 # measuring, as "an order of magnitude".
 CROWD = 8.0
+# ... or at least this many incidents more than usual ("hundreds of senders in one day",
+# issue 11): chosen a priori; the bursts of one sender (60 in three weeks) add a few a day.
+MASS_EXCESS = 100.0
 PLACEHOLDER = r"\[(?:name|email|phone|postcode|url|handle)\]"
 # A quoted phrase, for the reasons only (never evidence).
 QUOTED = (r"\"[\p{L}\p{N}][^\"]{4,}[^\"\s]\"|'[\p{L}\p{N}][^']{4,}[^'\s]'"
@@ -234,11 +237,15 @@ class Evidence:
         self.frame = frame
         n = frame.height
         keys = key_table(frame)
-        self.crowd = _crowd(frame)
+        crowd = _crowd(frame)
+        self.crowd = crowd["ratio"].alias("crowd")
+        # a mass event: an order of magnitude busier than usual, or hundreds more at once
+        # (at a million incidents a usual day is itself hundreds, so the ratio alone fails)
+        self.mass = ((crowd["ratio"] >= CROWD) | (crowd["excess"] >= MASS_EXCESS)).alias("mass")
         label, self.rho = identities(frame, keys)
         keyed = _seen_twice(keys, n)
         identity = pl.DataFrame({"idx": frame["idx"], "identity": label, "keyed": keyed,
-                                 "crowd": self.crowd.to_numpy() >= CROWD})
+                                 "crowd": self.mass.to_numpy()})
         key_senders = senders(keys.select(pl.col("key").alias("value"), "idx"), identity,
                               self.rho)
         self.keys = keys.join(key_senders.select(pl.col("value").alias("key"), "senders"),
@@ -314,7 +321,8 @@ class Evidence:
             *both(f["platform"].cast(pl.String), "platform"),
             *both(f["victim_id"].cast(pl.String), "victim"),
             *both(f["victim_role"].cast(pl.String), "role"),
-            *both(self.crowd, "busy"), *both(self.victim_freq, "victim_freq"),
+            *both(self.crowd, "busy"), *both(self.mass, "mass"),
+            *both(self.victim_freq, "victim_freq"),
             *both(self.platform_freq, "platform_freq"),
         ).with_columns((pl.col("date_r") - pl.col("date")).dt.total_days().abs()
                        .alias("days_apart"))
@@ -363,7 +371,7 @@ def levels_of(m: pl.DataFrame
     victim = np.where(victim_known | same_victim, victim, -1)
     # in a crowd (a mass event) a shared target is what the crowd does: the victim's
     # agreement is discounted by how much busier than usual the days are, as "same day" is
-    crowd = np.where(np.minimum(m["busy"].to_numpy(), m["busy_r"].to_numpy()) >= CROWD,
+    crowd = np.where(m["mass"].to_numpy() & m["mass_r"].to_numpy(),
                      np.log(np.maximum(busy, 1.0)), 0.0)
     victim_tf = -np.log(m["victim_freq"].to_numpy()) - crowd
 
@@ -378,10 +386,10 @@ def levels_of(m: pl.DataFrame
             {"keys": np.where(keys >= 1, key_senders, 1.0)})
 
 
-def _crowd(frame: pl.DataFrame) -> pl.Series:
-    """Per incident: how many times busier than usual its day is, counting incidents of the
-    same channel and platform within a day either side, against the mean of such 3-day
-    counts over the 8 weeks around it."""
+def _crowd(frame: pl.DataFrame) -> pl.DataFrame:
+    """Per incident: how many times busier than usual its day is (`ratio`) and by how many
+    incidents (`excess`), counting incidents of the same channel and platform within a day
+    either side, against the mean of such 3-day counts over the 8 weeks around it."""
     cell = frame.select("idx", "reported_date", pl.col("channel").cast(pl.String),
                         pl.col("platform").cast(pl.String))
     per_day = cell.group_by("reported_date", "channel", "platform").len("n")
@@ -394,5 +402,6 @@ def _crowd(frame: pl.DataFrame) -> pl.Series:
     joined = cell.join(around, on=["reported_date", "channel", "platform"], how="left",
                        nulls_equal=True).join(wide, on=["reported_date", "channel", "platform"],
                                               how="left", nulls_equal=True).sort("idx")
-    return (joined["busy"].cast(pl.Float64) / joined["usual"].clip(lower_bound=1.0)
-            ).fill_null(1.0).alias("crowd")
+    busy = joined["busy"].cast(pl.Float64).fill_null(1.0)
+    usual = joined["usual"].fill_null(1.0).clip(lower_bound=1.0)
+    return pl.DataFrame({"ratio": busy / usual, "excess": busy - usual})

@@ -206,7 +206,7 @@ def _one_size(seed: int, scale: float, style: str, peer: bool) -> dict[str, floa
     return row
 
 
-def scale(seed: int, styles: list[str], peer_up_to: float) -> None:
+def scale(seed: int, styles: list[str], peer_up_to: float, up_to: float) -> None:
     lines = [f"## link scale — {dt.datetime.now(dt.UTC):%a %d %b %Y %H:%M UTC}", "",
              f"- machine: {describe()}", f"- {PROTOCOL}",
              f"- data: `plait synth --style S --seed {seed} --scale X` through ingest (above "
@@ -218,7 +218,7 @@ def scale(seed: int, styles: list[str], peer_up_to: float) -> None:
              "within 0.05 of F1 at 10k", ""]
     for style in styles:
         rows = []
-        for s in SCALES[style]:
+        for s in (x for x in SCALES[style] if x <= up_to):
             labelled_incidents(seed, s, style=style)  # build the cache outside the timing
             peer = ["--peer"] if s <= peer_up_to else []
             out = subprocess.run(
@@ -271,13 +271,15 @@ def main() -> None:
     parser.add_argument("--peer", action="store_true", help="one: run Splink on it too")
     parser.add_argument("--peer-up-to", type=float, default=2.1,
                         help="scale: run Splink on the sizes up to this scale")
+    parser.add_argument("--up-to", type=float, default=1e9,
+                        help="scale: only the sizes up to this scale")
     args = parser.parse_args()
     if args.mode == "prior":
         fit_prior(args.style, args.ship)
     elif args.mode == "score":
         score(args.seed, args.scale)
     elif args.mode == "scale":
-        scale(args.seed, args.styles, args.peer_up_to)
+        scale(args.seed, args.styles, args.peer_up_to, args.up_to)
     else:
         print(json.dumps(_one_size(args.seed, args.scale, args.style, args.peer)))
 
