@@ -14,13 +14,15 @@ emptied, the release built) is the first row. A profile of one more warm run nam
 functions of this repository where a slow page spends its time.
 
 Run: `.venv/bin/python benchmarks/dashboard/run.py [--scale 213[,100,...]]
-[--backends sqlite,postgresql] [--warm 3] [--pages overview,series] [--rebuild] [--no-write]`
+[--backends sqlite,postgresql] [--warm 3] [--pages overview,series] [--rebuild] [--no-write]
+[--priority -15]`
 (`make bench-dashboard`). The section of benchmarks/RESULTS.md headed "dashboard pages" is
 replaced (or appended) with the machine, the data size and the date.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import os
@@ -96,14 +98,19 @@ def _seconds(value: float | None) -> str:
 
 
 def section(builds: dict[str, Build], failures: dict[str, list[Build]],
-            timings: dict[str, dict[str, Any]], warm: int, load: tuple[str, str]) -> str:
+            timings: dict[str, dict[str, Any]], warm: int, load: tuple[str, str],
+            niceness: int | None = None) -> str:
     backends = list(builds)
     first = next(iter(builds.values()))
     lines = [
         f"{HEADING} at a million incidents — {dt.datetime.now(dt.UTC):%a %d %b %Y %H:%M} UTC",
         "",
         f"- machine: {describe()}; load average (1 min) {load[0]} at the start, {load[1]} at "
-        "the end (other engineers' tests share the 2 cores, so single runs are noisy)",
+        "the end (other engineers' tests share the 2 cores, so single runs are noisy)"
+        + ("" if niceness is None else
+           f"; the pages were timed at niceness {niceness} (`--priority {niceness}`), the "
+           "PostgreSQL server's processes too, so that the other work took CPU only while "
+           "a page waited"),
         f"- data: `plait synth --seed 7 --scale {first.scale:g}` (2016-01 to 2026-09) through "
         "`plait ingest` and `plait analyse`: "
         + "; ".join(f"{NAMES[b]} {m.incidents:,} incidents in core_incident"
@@ -236,6 +243,46 @@ def _upgrade(url: str) -> None:
         engine.dispose()
 
 
+def _postgres_pids() -> list[int]:
+    found = subprocess.run(["pgrep", "-x", "postgres"], stdout=subprocess.PIPE, text=True)
+    return [int(p) for p in found.stdout.split()]
+
+
+def _prioritise(niceness: int | None) -> list[int]:
+    """Run this benchmark (and the PostgreSQL server, whose new connections inherit the
+    postmaster's priority) at `niceness`, so that other work on a shared machine takes CPU
+    from it only when it waits: the goal is the page's own time, not a share of 2 cores
+    among a dozen processes. Returns the server's processes, to be restored afterwards."""
+    if niceness is None:
+        return []
+    try:
+        os.setpriority(os.PRIO_PROCESS, 0, niceness)
+    except PermissionError as exc:
+        raise SystemExit(f"--priority {niceness} needs root (or CAP_SYS_NICE): {exc}") from exc
+    _autogroup(0, niceness)
+    pids = _postgres_pids()
+    for pid in pids:
+        with contextlib.suppress(OSError):
+            os.setpriority(os.PRIO_PROCESS, pid, niceness)
+        _autogroup(pid, niceness)
+    return pids
+
+
+def _autogroup(pid: int, niceness: int) -> None:
+    """Where the kernel groups processes by session (sched_autogroup), a process's niceness
+    ranks it only within its group: the group's own niceness ranks it among the others."""
+    with contextlib.suppress(OSError):
+        Path(f"/proc/{pid or 'self'}/autogroup").write_text(str(niceness), encoding="ascii")
+
+
+def _restore(pids: list[int]) -> None:
+    for pid in [*pids, *_postgres_pids()]:
+        with contextlib.suppress(ProcessLookupError):
+            os.setpriority(os.PRIO_PROCESS, pid, 0)
+        _autogroup(pid, 0)
+    _autogroup(0, 0)
+
+
 def main(argv: list[str]) -> None:
     scales = [float(s) for s in _option(argv, "--scale", "213").split(",")]
     backends = _option(argv, "--backends", "sqlite,postgresql").split(",")
@@ -248,13 +295,19 @@ def main(argv: list[str]) -> None:
         builds[backend], failures[backend] = _built(scales, backend, "--rebuild" in argv)
         _upgrade(builds[backend].url)
     timings = {}
-    for backend, made in builds.items():
-        print(f"{NAMES[backend]}: timing the pages on {made.incidents:,} incidents",
-              file=sys.stderr, flush=True)
-        timings[backend] = _time_pages(made, warm, pages)
-        saved = CACHE / f"timings-{backend}-scale{made.scale:g}.json"
-        saved.write_text(json.dumps(timings[backend], indent=1), encoding="utf-8")
-    text = section(builds, failures, timings, warm, (load_start, f"{os.getloadavg()[0]:.1f}"))
+    niceness = int(_option(argv, "--priority", "0")) if "--priority" in argv else None
+    raised = _prioritise(niceness)
+    try:
+        for backend, made in builds.items():
+            print(f"{NAMES[backend]}: timing the pages on {made.incidents:,} incidents",
+                  file=sys.stderr, flush=True)
+            timings[backend] = _time_pages(made, warm, pages)
+            saved = CACHE / f"timings-{backend}-scale{made.scale:g}.json"
+            saved.write_text(json.dumps(timings[backend], indent=1), encoding="utf-8")
+    finally:
+        _restore(raised)
+    text = section(builds, failures, timings, warm, (load_start, f"{os.getloadavg()[0]:.1f}"),
+                   niceness)
     print(text)
     if "--no-write" not in argv:
         write_section(text)
