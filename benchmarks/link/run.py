@@ -188,12 +188,16 @@ def _one_size(seed: int, scale: float, style: str, peer: bool) -> dict[str, floa
     incidents = labelled_incidents(seed, scale, style=style)
     bare = incidents.drop("true_series", "series_id")
     model = model_for(style)
+    before = resource.getrusage(resource.RUSAGE_SELF)
     start = time.perf_counter()
     result = link(bare, model)
     seconds = time.perf_counter() - start
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    after = resource.getrusage(resource.RUSAGE_SELF)
+    cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
+    peak = after.ru_maxrss
     s = _scores(incidents, result.assignments)
-    row = {"incidents": incidents.height, "seconds": seconds, "peak_mb": peak / 1024,
+    row = {"incidents": incidents.height, "seconds": seconds, "cpu_seconds": cpu,
+           "peak_mb": peak / 1024,
            "pairs": result.pairs.height, "f1": s.pair_f1, "bcubed_f1": s.bcubed_f1,
            "cross_force_recall": s.cross_force_recall}
     if peer:
@@ -206,19 +210,26 @@ def _one_size(seed: int, scale: float, style: str, peer: bool) -> dict[str, floa
     return row
 
 
-def scale(seed: int, styles: list[str], peer_up_to: float, up_to: float) -> None:
+def scale(seed: int, styles: list[str], peer_up_to: float, up_to: float,
+          built_only: bool = False) -> None:
     lines = [f"## link scale — {dt.datetime.now(dt.UTC):%a %d %b %Y %H:%M UTC}", "",
              f"- machine: {describe()}", f"- {PROTOCOL}",
              f"- data: `plait synth --style S --seed {seed} --scale X` through ingest (above "
              f"scale {WAREHOUSE_SCALE_LIMIT}, mapped as ingest maps it without loading; see "
              "data.py); each size linked in a fresh process (peak memory is that process's "
              "maximum resident set, data included); Splink runs after plait link in the same "
-             "process, so its memory is not reported",
+             "process, so its memory is not reported; CPU seconds (user + system) show how much "
+             "of the wall time the process had on a machine shared with other jobs",
              "- goal: 1M incidents in ≤ 120 s, log–log slope of time ≤ 1.2, pairwise F1 at 1M "
              "within 0.05 of F1 at 10k", ""]
     for style in styles:
         rows = []
+        skipped = []
         for s in (x for x in SCALES[style] if x <= up_to):
+            if built_only and not (CACHE / f"style{style}_seed{seed}_scale{s:g}.parquet"
+                                   ).exists():
+                skipped.append(s)
+                continue
             labelled_incidents(seed, s, style=style)  # build the cache outside the timing
             peer = ["--peer"] if s <= peer_up_to else []
             out = subprocess.run(
@@ -227,20 +238,22 @@ def scale(seed: int, styles: list[str], peer_up_to: float, up_to: float) -> None
             rows.append(json.loads(out.stdout.strip().splitlines()[-1]))
             print(rows[-1], file=sys.stderr)
         lines += [f"### style {style}", "",
-                  "| incidents | candidate pairs | seconds | peak memory (MB) | pairwise F1 | "
-                  "B³ F1 | cross-force recall | Splink 5 seconds | Splink 5 F1 |",
-                  "|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+                  "| incidents | candidate pairs | seconds | CPU seconds | peak memory (MB) | "
+                  "pairwise F1 | B³ F1 | cross-force recall | Splink 5 seconds | Splink 5 F1 |",
+                  "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
         for r in rows:
             peer = (f"{r['splink_seconds']:.1f} | {r['splink_f1']:.3f}"
                     if "splink_seconds" in r else "not run | not run")
             lines.append(f"| {r['incidents']:,} | {r['pairs']:,} | {r['seconds']:.1f} | "
-                         f"{r['peak_mb']:,.0f} | {r['f1']:.3f} | {r['bcubed_f1']:.3f} | "
+                         f"{r['cpu_seconds']:.1f} | {r['peak_mb']:,.0f} | {r['f1']:.3f} | "
+                         f"{r['bcubed_f1']:.3f} | "
                          f"{r['cross_force_recall']:.3f} | {peer} |")
 
         def slope(a: dict[str, float], b: dict[str, float], what: str) -> float:
             return (math.log(b[what]) - math.log(a[what])) / (
                 math.log(b["incidents"]) - math.log(a["incidents"]))
 
+        lines += [f"| scale {x:g} | not run: data not built | | | | | | | | |" for x in skipped]
         lines.append("")
         spans = list(itertools.pairwise(rows)) + ([(rows[0], rows[-1])] if len(rows) > 2
                                                    else [])
@@ -273,13 +286,15 @@ def main() -> None:
                         help="scale: run Splink on the sizes up to this scale")
     parser.add_argument("--up-to", type=float, default=1e9,
                         help="scale: only the sizes up to this scale")
+    parser.add_argument("--built-only", action="store_true",
+                        help="scale: skip sizes whose data is not built yet (said so)")
     args = parser.parse_args()
     if args.mode == "prior":
         fit_prior(args.style, args.ship)
     elif args.mode == "score":
         score(args.seed, args.scale)
     elif args.mode == "scale":
-        scale(args.seed, args.styles, args.peer_up_to, args.up_to)
+        scale(args.seed, args.styles, args.peer_up_to, args.up_to, args.built_only)
     else:
         print(json.dumps(_one_size(args.seed, args.scale, args.style, args.peer)))
 
