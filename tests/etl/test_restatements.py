@@ -17,6 +17,7 @@ import csv
 import datetime as dt
 import json
 import shutil
+import zipfile
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -339,3 +340,38 @@ def test_a_force_whose_return_has_not_come_is_late_at_ingest_and_in_the_release(
     met = next(name for name in notes if "Metropolitan" in name)
     assert notes[met] == "return late for 2026-07, 2026-08, 2026-09"
     assert not any(n.startswith("return ") for name, n in notes.items() if name != met)
+
+
+def _resend(source: Path, folder: Path) -> Path:
+    """The same file with other bytes (so it is not skipped as already loaded) and the same
+    content: a line end added to text, a comment added to a workbook's zip directory."""
+    target = folder / source.name
+    shutil.copy(source, target)
+    if target.suffix == ".xlsx":
+        with zipfile.ZipFile(target, "a") as archive:
+            archive.comment = b"resent"
+    else:
+        with target.open("ab") as handle:
+            handle.write(b"\r\n" if b"\r\n" in source.read_bytes()[:4096] else b"\n")
+    return target
+
+
+@pytest.mark.integration
+def test_an_exact_resend_in_every_layout_is_all_duplicates(
+        extracts: Restated, engine: Engine, tmp_path: Path) -> None:
+    """Every force's file sent twice (CSV in each encoding and delimiter, XLSX with Excel
+    dates, JSON lines): the second time nothing is loaded or updated, the rows loaded or
+    marked duplicate the first time are duplicates, and the rejected ones rejected again."""
+    first = {Path(r.file).name: r for r in ingest_paths([extracts.june.parent], engine,
+                                                         TEST_KEY, today=TODAY)}
+    again = ingest_paths([_resend(extracts.june.parent / name, tmp_path) for name in first],
+                         engine, TEST_KEY, today=TODAY)
+    assert len(again) == 45 and {".csv", ".xlsx", ".jsonl"} <= {Path(r.file).suffix
+                                                                 for r in again}
+    for r in again:
+        was = first[Path(r.file).name]
+        assert r.status == "loaded", (r.file, r.error)
+        assert (r.read, r.loaded, r.updated, r.duplicate, r.rejected) == (
+            was.read, 0, 0, was.loaded + was.duplicate, was.rejected), r.file
+    with engine.connect() as conn:
+        assert conn.execute(select(core_incident_version)).first() is None
