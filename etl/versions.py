@@ -14,7 +14,8 @@ the month has ended, and two files can carry the same time stamp.
 
 from __future__ import annotations
 
-from sqlalchemy import Connection, FromClause, func, select, union_all
+import polars as pl
+from sqlalchemy import Connection, FromClause, func, literal, select, union_all
 
 from etl.schema import core_incident, core_incident_version, raw_source_file
 
@@ -40,3 +41,25 @@ def last_file_id(conn: Connection) -> int | None:
     """The last file loaded: the point an analysis run's knowledge reaches."""
     found = conn.execute(select(func.max(raw_source_file.c.source_file_id))).scalar()
     return None if found is None else int(found)
+
+
+def incident_history(conn: Connection, incident_id: str) -> pl.DataFrame:
+    """Every version of one incident, oldest first: `version`, the file and row it came
+    from, when that file was loaded, what it changed, whether it is current, and its
+    values (which file, which row, what changed, when)."""
+    names = [c.name for c in core_incident.columns]
+    versions = union_all(
+        select(core_incident, literal(True).label("is_current"))
+        .where(core_incident.c.incident_id == incident_id),
+        select(*(core_incident_version.c[n] for n in names), literal(False).label("is_current"))
+        .where(core_incident_version.c.incident_id == incident_id),
+    ).subquery("versions")
+    f = raw_source_file
+    query = (select(versions.c.version, f.c.file_name, versions.c.source_row,
+                    f.c.loaded_at, versions.c.changed_fields, versions.c.is_current,
+                    *(versions.c[n] for n in names if n not in (
+                        "version", "source_row", "changed_fields", "source_file_id")))
+             .join(f, f.c.source_file_id == versions.c.source_file_id)
+             .order_by(versions.c.version))
+    return pl.read_database(query, conn, infer_schema_length=None).with_columns(
+        pl.col("is_current").cast(pl.Boolean))

@@ -43,6 +43,7 @@ from etl.ingest import FileReport, ingest_paths
 from etl.returns import quarter_returns
 from etl.schema import core_incident, core_incident_version, core_reject, raw_source_file
 from etl.synth import generate
+from etl.versions import incident_history
 from etl.warehouse import make_engine, migrate
 from tests.conftest import TEST_KEY, fresh_warehouse_url
 
@@ -242,6 +243,14 @@ def test_each_change_is_a_new_version_and_the_old_one_is_kept_whole(
     moved = f"{MET}:{extracts.moved}"
     assert str(values[moved]["reported_date"])[:10] == MOVED_TO.isoformat()
     assert str(olds[moved]["reported_date"])[:10] == extracts.moved_from.isoformat()
+    with loaded.engine.connect() as conn:
+        story = incident_history(conn, moved)
+    assert story.select("version", "file_name", "changed_fields", "is_current").rows() == [
+        (1, extracts.june.name, None, False),
+        (2, extracts.september.name, "reported_date", True)]
+    assert story["source_row"].to_list() == [olds[moved]["source_row"],
+                                             values[moved]["source_row"]]
+    assert story["loaded_at"][0] <= story["loaded_at"][1]
 
 
 @pytest.mark.integration
