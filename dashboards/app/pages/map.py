@@ -46,7 +46,7 @@ own = (None if viewer.force_id is None
 
 render.chart_from_dict(*hex_chart(view.table, view.title, view.quantitative, view.by,
                                   view.categories, own))
-st.caption(view.note + ("" if own is None else f" {own} is outlined in black."))
+st.caption(view.note)  # the chart's alt text above already says whose hexagons are outlined
 frame = view.frame.select("area", "shown").rename({
     "area": "Constituency" if view.by == "constituency" else "Force", "shown": view.title})
 st.dataframe(frame, hide_index=True, width="stretch")
