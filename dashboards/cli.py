@@ -99,7 +99,7 @@ def ingest(
 
     from etl.ingest import discover, ingest_paths
     from etl.key_rotation import WrongKeyError
-    from etl.warehouse import exclusive, make_engine, migrate
+    from etl.warehouse import make_engine, migrate
 
     settings = get_settings()
     files = discover(paths)
@@ -110,8 +110,7 @@ def ingest(
     def waiting(message: str) -> None:
         err.print(f"[yellow]{escape(message)}[/yellow]")
 
-    with exclusive(engine, "plait ingest migrating the warehouse", waiting):
-        migrate(engine)
+    migrate(engine, waiting)
     with Progress(
         TextColumn("{task.description}"),
         BarColumn(),

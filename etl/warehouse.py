@@ -84,8 +84,16 @@ def alembic_config(engine: Engine) -> Config:
     return cfg
 
 
-def migrate(engine: Engine) -> None:
-    """Bring the schema to head, then make sure the reference tables are filled."""
+def migrate(engine: Engine, on_wait: Callable[[str], None] | None = None) -> None:
+    """Bring the schema to head, then make sure the reference tables are filled.
+
+    Under the writer lock (`exclusive`), so two processes starting on a new warehouse do not
+    both create it; `on_wait` hears what a wait was for."""
+    with exclusive(engine, "plait migrating the warehouse", on_wait):
+        _migrate(engine)
+
+
+def _migrate(engine: Engine) -> None:
     cfg = alembic_config(engine)
     with engine.connect() as conn:
         sqlite = conn.dialect.name == "sqlite"

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, func, select
 
-from etl import ingest
-from etl.schema import core_reject, core_street_crime, raw_source_file
+from etl import ingest, reference
+from etl.schema import core_reject, core_street_crime, raw_source_file, ref_force
+from etl.warehouse import make_engine, migrate
 from tests.conftest import FIXTURES, TEST_KEY
 
 pytestmark = pytest.mark.integration
@@ -76,3 +78,33 @@ def test_unreadable_files_fail_by_name_with_a_reason(
 def test_missing_path_fails(engine: Engine, tmp_path: Path) -> None:
     [report] = ingest.ingest_paths([tmp_path / "nowhere.csv"], engine, TEST_KEY)
     assert (report.status, report.error) == ("failed", "no such file")
+
+
+def test_migrations_started_together_on_a_new_warehouse_take_turns(warehouse_url: str) -> None:
+    """Without the writer lock both would create the tables and one would fail."""
+    engines = [make_engine(warehouse_url) for _ in range(3)]
+    heard: list[str] = []
+    failed: list[BaseException] = []
+
+    def run(engine: Engine) -> None:
+        try:
+            migrate(engine, heard.append)
+        except BaseException as exc:  # reported by the assertion below
+            failed.append(exc)
+
+    # daemon threads: a regression that deadlocks fails the test instead of hanging pytest
+    threads = [threading.Thread(target=run, args=(e,), daemon=True) for e in engines]
+    try:
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=300)
+        assert not any(thread.is_alive() for thread in threads), "migrations deadlocked"
+        assert not failed, failed
+        with engines[0].connect() as conn:
+            forces = conn.execute(select(func.count()).select_from(ref_force)).scalar_one()
+        assert forces == reference.forces().height
+        assert all("migrating the warehouse" in message for message in heard)
+    finally:
+        for e in engines:
+            e.dispose()
