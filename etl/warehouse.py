@@ -242,7 +242,8 @@ def exclusive(
     with the connection). SQLite: `flock` on `<database>.lock` beside the file (the kernel
     drops it with the process); the holder writes what it is doing into the file. A second
     process waits as long as the first needs; when that is more than a moment, `on_wait`
-    is told what it waits for, then how long it waited.
+    is told what it waits for, then how long it waited. Not re-entrant: a holder that asks
+    again (a second `flock` descriptor, a second connection) waits for itself for ever.
     """
     if engine.dialect.name == "postgresql":
         with _advisory_lock(engine, doing, on_wait):
