@@ -289,15 +289,19 @@ def _result(frame: pl.DataFrame, pairs: pl.DataFrame, labels: np.ndarray,
 
 
 def explain(row: dict[str, object], top: int = 3) -> str:
-    """The comparisons that moved one pair's score most, in words, strongest first."""
+    """The comparisons that moved one pair's score most, in words, strongest first; a shared
+    suspect key always comes first (it is what an officer can act on), whatever its
+    weight in this data."""
     parts = []
     for c, names in LEVELS.items():
         level = row.get(f"level_{c}")
         if level is None or int(level) < 0:  # type: ignore[call-overload]
             continue
-        parts.append((float(row[f"w_{c}"]), names[int(level)]))  # type: ignore[arg-type, call-overload]
-    parts.sort(key=lambda x: -abs(x[0]))
-    return "; ".join(f"{label} ({w:+.1f})" for w, label in parts[:top])
+        first = c == "keys" and int(level) >= 1  # type: ignore[call-overload]
+        weight = float(row[f"w_{c}"])  # type: ignore[arg-type]
+        parts.append((not first, -abs(weight), weight, names[int(level)]))  # type: ignore[call-overload]
+    parts.sort()
+    return "; ".join(f"{label} ({w:+.1f})" for _, _, w, label in parts[:top])
 
 
 def search(incidents: pl.DataFrame, seeds: list[str], model: LinkModel | None = None,
